@@ -11,10 +11,10 @@ namespace Spamp;
 /// </summary>
 public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, IFormattable
 {
-    /// <summary>The raw 16-bit pattern.</summary>
-    public readonly ushort Bits;
-
     private BFloat16(ushort bits) => Bits = bits;
+
+    /// <summary>The raw 16-bit pattern.</summary>
+    public ushort Bits { get; }
 
     /// <summary>Wraps a raw bit pattern.</summary>
     public static BFloat16 FromBits(ushort bits) => new(bits);

@@ -51,7 +51,7 @@ public abstract class CachingAllocator
             return 64;
         }
 
-        long power = 1L << (63 - long.LeadingZeroCount(bytes));
+        long power = 1L << (int)(63 - long.LeadingZeroCount(bytes));
         long step = Math.Max(power / 4, 64);
         return (bytes + step - 1) / step * step;
     }

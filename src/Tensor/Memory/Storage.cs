@@ -60,7 +60,9 @@ public sealed class Storage
         if (left == 0)
         {
             Backend.Allocator.Return(Buffer);
+#pragma warning disable CA1816 // Release is this type's Dispose: the finalizer is only a leak detector.
             GC.SuppressFinalize(this);
+#pragma warning restore CA1816
         }
         else if (left < 0)
         {

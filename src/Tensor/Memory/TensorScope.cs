@@ -44,7 +44,7 @@ public sealed class TensorScope : IDisposable
     /// Removes <paramref name="tensor"/> from whichever open scope on this thread owns it, so no
     /// scope disposes it: its owner (a parameter, a cache, the caller) now does.
     /// </summary>
-    public static T Detach<T>(T tensor) where T : Tensor
+    public static Tensor Detach(Tensor tensor)
     {
         for (var scope = _current; scope is not null; scope = scope._parent)
         {
