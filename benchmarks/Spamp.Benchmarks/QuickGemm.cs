@@ -16,6 +16,7 @@ internal static unsafe class QuickGemm
     {
         int[] sizes = args.Length > 0 ? ParseSizes(args) : [128, 256, 512, 1024, 2048];
         const int Samples = 7;
+        ApplyTuningOverrides();
         Console.WriteLine("     n   GFLOP/s(med)   min      max");
         foreach (var n in sizes)
         {
@@ -53,6 +54,25 @@ internal static unsafe class QuickGemm
             NativeMemory.AlignedFree(a);
             NativeMemory.AlignedFree(b);
             NativeMemory.AlignedFree(c);
+        }
+    }
+
+    /// <summary>Blocking overrides for tuning runs: GEMM_KC_BYTES, GEMM_MC_BYTES, GEMM_NC.</summary>
+    private static void ApplyTuningOverrides()
+    {
+        if (Environment.GetEnvironmentVariable("GEMM_KC_BYTES") is { } kc)
+        {
+            GemmDriver<float, GemmMicroKernel512<float>>.KcBytes = int.Parse(kc, CultureInfo.InvariantCulture);
+        }
+
+        if (Environment.GetEnvironmentVariable("GEMM_MC_BYTES") is { } mc)
+        {
+            GemmDriver<float, GemmMicroKernel512<float>>.McBytes = int.Parse(mc, CultureInfo.InvariantCulture);
+        }
+
+        if (Environment.GetEnvironmentVariable("GEMM_NC") is { } nc)
+        {
+            GemmDriver<float, GemmMicroKernel512<float>>.NcMax = int.Parse(nc, CultureInfo.InvariantCulture);
         }
     }
 

@@ -40,7 +40,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     internal static int KcBytes = 32 * 1024;
 
     /// <summary>Bytes of one packed MC x KC block of A (kept in L2 across the <c>jr</c> loop).</summary>
-    internal static int McBytes = 512 * 1024;
+    internal static int McBytes = 256 * 1024;
 
     /// <summary>Maximum columns of one packed KC x NC block of B.</summary>
     internal static int NcMax = 4096;
