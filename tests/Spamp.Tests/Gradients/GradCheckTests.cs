@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace Spamp.Tests.Autograd;
+namespace Spamp.Tests.Gradients;
 
 /// <summary>
 /// Every differentiable op of the Variable API against central finite differences in float64

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using NUnit.Framework;
 
-namespace Spamp.Tests.Autograd;
+namespace Spamp.Tests.Gradients;
 
 /// <summary>
 /// Forward values and gradients in float32 against PyTorch 1.13 (tests/reference/data/ops.json, made by

@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace Spamp.Tests.Autograd;
+namespace Spamp.Tests.Gradients;
 
 /// <summary>The engine's contract: accumulation, graph lifetime, hooks, NoGrad, anomaly mode and its error messages.</summary>
 [TestFixture]
@@ -57,13 +57,13 @@ public sealed class AutogradEngineTests
         using var scope = TensorScope.Begin();
         using Variable x = Leaf([1.0, 2.0], 2);
         Variable y;
-        using (Spamp.Autograd.NoGrad())
+        using (Autograd.NoGrad())
         {
-            Assert.That(Spamp.Autograd.IsGradEnabled, Is.False);
+            Assert.That(Autograd.IsGradEnabled, Is.False);
             y = (x * x).Exp().Sum();
         }
 
-        Assert.That(Spamp.Autograd.IsGradEnabled, Is.True);
+        Assert.That(Autograd.IsGradEnabled, Is.True);
         Assert.That(y.GradFn, Is.Null);
         Assert.That(y.RequiresGrad, Is.False);
         Assert.Throws<InvalidOperationException>(() => y.Backward());
@@ -137,7 +137,7 @@ public sealed class AutogradEngineTests
     {
         using var scope = TensorScope.Begin();
         using Variable x = Leaf([1.0, -1.0], 2);
-        using (Spamp.Autograd.DetectAnomaly())
+        using (Autograd.DetectAnomaly())
         {
             var ex = Assert.Throws<AnomalyException>(() => x.Log());
             Assert.That(ex!.Message, Does.Contain("the forward of 'log'").And.Contain("NaN"));
@@ -149,7 +149,7 @@ public sealed class AutogradEngineTests
     {
         using var scope = TensorScope.Begin();
         using Variable x = Leaf([0.0, 4.0], 2);
-        using (Spamp.Autograd.DetectAnomaly())
+        using (Autograd.DetectAnomaly())
         {
             // sqrt(0) = 0 is finite, but its derivative 1/(2 sqrt 0) is infinite; times 0 it is NaN.
             Variable y = (x.Sqrt() * 0.0).Sum();
@@ -286,5 +286,17 @@ public sealed class AutogradEngineTests
         Node node = y.GradFn!;
         y.Sum().Backward();
         Assert.That(node.Released, Is.True);
+    }
+
+    [Test]
+    public void MixedDtypeOpsGiveEachLeafAGradientOfItsOwnDtype()
+    {
+        using var a = new Variable(Tensor.From(new float[] { 1, 2 }), requiresGrad: true);
+        using var b = new Variable(Tensor.From(new double[] { 3, 4 }), requiresGrad: true);
+        (a * b).Sum().Backward();
+        Assert.That(a.Grad!.DType, Is.EqualTo(DType.Float32));
+        Assert.That(b.Grad!.DType, Is.EqualTo(DType.Float64));
+        Assert.That(a.Grad.ToArray<float>(), Is.EqualTo(new float[] { 3, 4 }));
+        Assert.That(b.Grad.ToArray<double>(), Is.EqualTo(new double[] { 1, 2 }));
     }
 }
