@@ -138,7 +138,8 @@ internal static class SpecialFunctions
         TP.Add(t, 1.0, t);
         TP.Reciprocal(t, t);
         TP.Multiply(t, c[9], result);
-        for (int k = 8; k >= 0; k--)
+        TP.Add(result, c[8], result);
+        for (int k = 7; k >= 0; k--)
         {
             TP.MultiplyAdd(result, t, c[k], result);
         }
