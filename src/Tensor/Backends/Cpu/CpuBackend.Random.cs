@@ -1,5 +1,4 @@
 using Spamp.Memory;
-using Spamp.Random;
 
 namespace Spamp.Backends.Cpu;
 

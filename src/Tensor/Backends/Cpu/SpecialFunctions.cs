@@ -137,9 +137,8 @@ internal static class SpecialFunctions
         TP.Multiply(z, 0.5, t);
         TP.Add(t, 1.0, t);
         TP.Reciprocal(t, t);
-        TP.Multiply(t, c[9], result);
-        TP.Add(result, c[8], result);
-        for (int k = 7; k >= 0; k--)
+        result.Fill(c[9]);
+        for (int k = 8; k >= 0; k--)
         {
             TP.MultiplyAdd(result, t, c[k], result);
         }
