@@ -1,7 +1,6 @@
 using NUnit.Framework;
 using Spamp.Backends;
 using Spamp.Memory;
-using Spamp.Random;
 using static Spamp.Tests.Backends.BackendTestSupport;
 
 namespace Spamp.Tests.Backends;
