@@ -36,6 +36,8 @@ namespace Spamp.Data;
 /// </remarks>
 public sealed class DataLoader
 {
+    private static int _liveProducers;
+
     /// <summary>Creates a loader.</summary>
     /// <param name="dataset">The examples (not owned by the loader).</param>
     /// <param name="batchSize">Examples per batch.</param>
@@ -74,6 +76,9 @@ public sealed class DataLoader
 
     /// <summary>Batches prepared ahead on a background thread (0, 1 or 2).</summary>
     public int Prefetch { get; }
+
+    /// <summary>Producer threads now running, over all loaders (for tests that check disposal stops them).</summary>
+    internal static int LiveProducerThreads => Volatile.Read(ref _liveProducers);
 
     /// <summary>Batches per epoch.</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -280,6 +285,7 @@ public sealed class DataLoader
 
         private void Produce()
         {
+            Interlocked.Increment(ref _liveProducers);
             try
             {
                 for (int b = 0; b < _batchCount; b++)
@@ -328,6 +334,8 @@ public sealed class DataLoader
                     _producerDone = true;
                     Monitor.PulseAll(_gate);
                 }
+
+                Interlocked.Decrement(ref _liveProducers);
             }
         }
     }
