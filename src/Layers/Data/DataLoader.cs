@@ -32,7 +32,8 @@ namespace Spamp.Data;
 /// after the first batches they are reused, not allocated). The example order of an epoch is one
 /// host array and one index tensor of <see cref="BatchSize"/> ids, reused for every batch.</para>
 /// <para><b>Threads.</b> Prefetching runs only for data sets on the CPU; for a data set on a GPU the
-/// gathers are asynchronous device work already, and stay on the calling thread.</para>
+/// gathers are asynchronous device work already, and stay on the calling thread. To train on a GPU
+/// from a CPU data set, move each batch with <c>Tensor.To(device)</c> on the training thread.</para>
 /// </remarks>
 public sealed class DataLoader
 {
