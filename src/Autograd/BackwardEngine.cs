@@ -110,6 +110,11 @@ internal static class BackwardEngine
                     }
 
                     g = ReduceToShape(g, input.Shape, node.Name);
+                    if (g.DType != input.DType)
+                    {
+                        // A mixed-dtype op (float32 * float64) computes in the wider type; each input's gradient has the input's own dtype.
+                        g = g.CastAndDispose(input.DType);
+                    }
                     if (Autograd.IsAnomalyDetectionEnabled)
                     {
                         AnomalyCheck.ThrowIfNonFinite(g, $"the backward of '{node.Name}'", node.ModulePath);

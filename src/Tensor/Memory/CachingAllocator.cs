@@ -112,10 +112,19 @@ public abstract class CachingAllocator
     }
 
     /// <summary>Returns a buffer to the cache. Called once, when its storage's last reference is released.</summary>
-    public void Return(DeviceBuffer buffer)
+    public void Return(DeviceBuffer buffer) => Return(buffer, leaked: false);
+
+    private void Return(DeviceBuffer buffer, bool leaked)
     {
         lock (_lock)
         {
+            if (leaked)
+            {
+                // Counted in the same update that removes it from the live set, so live + leaked
+                // never jumps when the GC recovers a buffer in the middle of a measurement.
+                _leaked++;
+            }
+
             _liveBuffers--;
             _liveBytes -= buffer.ByteLength;
             _liveSet?.Remove(buffer);
@@ -137,17 +146,13 @@ public abstract class CachingAllocator
     /// mechanism. Counts the leak; the buffer is recycled on the next allocation on a normal
     /// thread, because device APIs must not be called from the GC's thread.
     /// </summary>
-    internal void ReturnFromFinalizer(DeviceBuffer buffer)
-    {
-        Interlocked.Increment(ref _leaked);
-        _returnedByFinalizer.Enqueue(buffer);
-    }
+    internal void ReturnFromFinalizer(DeviceBuffer buffer) => _returnedByFinalizer.Enqueue(buffer);
 
     private void DrainFinalizerReturns()
     {
         while (_returnedByFinalizer.TryDequeue(out var buffer))
         {
-            Return(buffer);
+            Return(buffer, leaked: true);
         }
     }
 
@@ -181,7 +186,7 @@ public abstract class CachingAllocator
             DrainFinalizerReturns();
             lock (_lock)
             {
-                return new MemoryStats(_liveBuffers, _liveBytes, _cachedBuffers, _cachedBytes, _fresh, _hits, Interlocked.Read(ref _leaked));
+                return new MemoryStats(_liveBuffers, _liveBytes, _cachedBuffers, _cachedBytes, _fresh, _hits, _leaked);
             }
         }
     }

@@ -27,4 +27,12 @@ public abstract class DeviceBuffer
 /// <param name="LeakedBuffers">Buffers whose storage was garbage-collected without being disposed (reported by the finalizer safety net).</param>
 public readonly record struct MemoryStats(
     long LiveBuffers, long LiveBytes, long CachedBuffers, long CachedBytes,
-    long FreshAllocations, long PoolHits, long LeakedBuffers);
+    long FreshAllocations, long PoolHits, long LeakedBuffers)
+{
+    /// <summary>
+    /// Live buffers plus buffers recovered from leaks. A loop that frees everything it allocates
+    /// keeps this constant even when the garbage collector recovers a tensor leaked earlier (which
+    /// lowers <see cref="LiveBuffers"/> at an unpredictable moment): the number to assert on.
+    /// </summary>
+    public long AccountedBuffers => LiveBuffers + LeakedBuffers;
+}

@@ -12,7 +12,7 @@ public class MemoryTests
     [Test]
     public void ScopeDisposesWhatItCreatedAndKeepMovesToTheParent()
     {
-        long before = Stats.LiveBuffers;
+        long before = Stats.AccountedBuffers;
         Tensor kept;
         using (var outer = TensorScope.Begin())
         {
@@ -21,22 +21,22 @@ public class MemoryTests
                 var a = Tensor.Ones([4, 4]);
                 var b = a * 2.0;
                 kept = inner.Keep(b + 1.0);
-                Assert.That(Stats.LiveBuffers, Is.EqualTo(before + 3));
+                Assert.That(Stats.AccountedBuffers, Is.EqualTo(before + 3));
             }
 
             Assert.That(kept.IsDisposed, Is.False, "a kept tensor survives its scope");
-            Assert.That(Stats.LiveBuffers, Is.EqualTo(before + 1));
+            Assert.That(Stats.AccountedBuffers, Is.EqualTo(before + 1));
             Assert.That(kept.ToArray<float>(), Is.All.EqualTo(3f));
         }
 
         Assert.That(kept.IsDisposed, Is.True, "the outer scope owns what the inner one kept");
-        Assert.That(Stats.LiveBuffers, Is.EqualTo(before));
+        Assert.That(Stats.AccountedBuffers, Is.EqualTo(before));
     }
 
     [Test]
     public void ViewsKeepStorageAliveAfterTheBaseIsDisposed()
     {
-        long before = Stats.LiveBuffers;
+        long before = Stats.AccountedBuffers;
         var flat = Tensor.Arange(0, 6, 1, DType.Float32);
         var baseTensor = flat.Reshape(2, 3);
         var view = baseTensor.Transpose(0, 1);
@@ -44,7 +44,7 @@ public class MemoryTests
         baseTensor.Dispose();
         Assert.That(view.ToArray<float>(), Is.EqualTo(new float[] { 0, 3, 1, 4, 2, 5 }));
         view.Dispose();
-        Assert.That(Stats.LiveBuffers, Is.EqualTo(before));
+        Assert.That(Stats.AccountedBuffers, Is.EqualTo(before));
     }
 
     [Test]
@@ -118,7 +118,7 @@ public class MemoryTests
                 var output = hidden.MatMul(w2) + b2;
                 var loss = output.Square().Mean();
                 loss.Backward();
-                using (Spamp.Autograd.NoGrad())
+                using (Autograd.NoGrad())
                 {
                     foreach (Parameter p in parameters)
                     {
@@ -129,12 +129,12 @@ public class MemoryTests
 
             if (step == 10)
             {
-                liveAfterWarmup = Stats.LiveBuffers;
+                liveAfterWarmup = Stats.AccountedBuffers;
                 freshAfterWarmup = Stats.FreshAllocations;
             }
             else if (step > 10)
             {
-                Assert.That(Stats.LiveBuffers, Is.EqualTo(liveAfterWarmup), $"live buffers changed at step {step}");
+                Assert.That(Stats.AccountedBuffers, Is.EqualTo(liveAfterWarmup), $"live buffers changed at step {step}");
             }
         }
 

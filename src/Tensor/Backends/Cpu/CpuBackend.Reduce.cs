@@ -370,8 +370,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// Operand 0: each output's first source element; operand 1: the output. The first extreme
-    /// wins, and the first NaN beats everything (PyTorch's rule), which TensorPrimitives.IndexOfMax
-    /// also follows on contiguous rows.
+    /// wins, and the first NaN beats everything (PyTorch's rule).
     /// </summary>
     private readonly struct ArgReduceSegments<T>(T* src, T* values, long* indices, int length, int stride, bool max) : ISegmentKernel
         where T : unmanaged, INumber<T>
@@ -381,24 +380,16 @@ public sealed unsafe partial class CpuBackend
             for (int i = 0; i < s.Length; i++)
             {
                 T* x = src + s.O0 + ((long)i * s.S0);
-                int best;
-                if (stride == 1)
-                {
-                    var row = new ReadOnlySpan<T>(x, length);
-                    best = max ? TP.IndexOfMax(row) : TP.IndexOfMin(row);
-                }
-                else
-                {
-                    best = Strided(x);
-                }
-
+                int best = Scan(x);
                 long at = s.O1 + ((long)i * s.S1);
                 values[at] = x[(long)best * stride];
                 indices[at] = best;
             }
         }
 
-        private int Strided(T* x)
+        // A plain scan rather than TensorPrimitives.IndexOfMax: that one ranks +0 above -0, while
+        // PyTorch treats them as equal and returns the first.
+        private int Scan(T* x)
         {
             int best = 0;
             T bestValue = x[0];

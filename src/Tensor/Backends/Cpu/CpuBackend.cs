@@ -81,6 +81,11 @@ public sealed unsafe partial class CpuBackend : Backend
         }
 
         var loop = StridedLoop.Create(srcLayout.Shape, srcLayout, dstLayout);
+        if (TiledTranspose.TryCopy(loop, src, dst, elementSize))
+        {
+            return;
+        }
+
         switch (elementSize)
         {
             case 1: loop.Run(new CopySegments<byte>(src, dst)); break;
