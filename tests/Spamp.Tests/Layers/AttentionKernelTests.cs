@@ -105,6 +105,46 @@ public class AttentionKernelTests
         Assert.That(result.Passed, result.Report);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void ManyRowBlocksMatchTheComposedOps(bool causal)
+    {
+        // 150 queries span three row blocks of the kernel (the causal ones see growing key ranges);
+        // the reference is the same computation in plain differentiable ops, in float64.
+        using var scope = TensorScope.Begin();
+        Tensor[] x = Inputs(2, 3, 150, 150, 16, 8, 80);
+        bool[] pad = new bool[2 * 150];
+        pad[149] = pad[150 + 3] = pad[150 + 100] = true;
+        using Tensor padding = Tensor.From<bool>(pad, [2, 150]);
+        var bias = new double[2 * 1 * 150 * 150];
+        for (int b = 0; b < 2; b++)
+        {
+            for (int i = 0; i < 150; i++)
+            {
+                for (int j = 0; j < 150; j++)
+                {
+                    bool hidden = pad[(b * 150) + j] || (causal && j > i);
+                    bias[(((b * 150) + i) * 150) + j] = hidden ? double.NegativeInfinity : 0;
+                }
+            }
+        }
+
+        using Tensor additive = Tensor.From<double>(bias, [2, 1, 150, 150]);
+        using Tensor upstream = Tensor.Randn([2, 3, 150, 8], DType.Float64, generator: new Generator(81));
+        Variable[] fused = [.. x.Select(t => new Variable(t.Clone(), requiresGrad: true))];
+        Variable[] plain = [.. x.Select(t => new Variable(t.Clone(), requiresGrad: true))];
+        Variable y = Variable.ScaledDotProductAttention(fused[0], fused[1], fused[2], isCausal: causal, keyPaddingMask: padding);
+        Variable scores = (Variable.MatMul(plain[0], plain[1].Transpose(-1, -2)) * 0.25) + new Variable(additive.Alias());
+        Variable reference = Variable.MatMul(scores.Softmax(-1), plain[2]);
+        Assert.That(y.Data.ToArray<double>(), Is.EqualTo(reference.Data.ToArray<double>()).Within(1e-12));
+        y.Backward(upstream);
+        reference.Backward(upstream);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.That(fused[i].Grad!.ToArray<double>(), Is.EqualTo(plain[i].Grad!.ToArray<double>()).Within(1e-11), $"input {i}");
+        }
+    }
+
     [Test]
     public void DropoutRegeneratesTheSameMaskInBackward()
     {
