@@ -159,6 +159,20 @@ public abstract class Module : IDisposable
         }
     }
 
+    /// <summary>This module's own buffer named <paramref name="name"/>, or null (the live tensor, which <see cref="SetBuffer"/> and <see cref="To"/> may replace: look it up rather than keep it).</summary>
+    protected Tensor? FindBuffer(string name)
+    {
+        foreach (var (bufferName, tensor, _) in _buffers)
+        {
+            if (bufferName == name)
+            {
+                return tensor;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The direct children with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _children;
 
