@@ -3,7 +3,7 @@
 // running the model, Backward() for the gradients, and an update outside the graph.
 using Spamp;
 
-var generator = new Spamp.Random.Generator(seed: 7);
+var generator = new Generator(seed: 7);
 using Tensor x = Tensor.Randn([256, 1], generator: generator);
 using Tensor noise = Tensor.Randn([256, 1], generator: generator, std: 0.1);
 using Tensor y = x * 3.0 - 2.0 + noise;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Spamp.Backends;
-using Spamp.Random;
 
 namespace Spamp;
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Spamp;
@@ -8,6 +9,7 @@ namespace Spamp;
 /// scalar with one element. Sizes are <see cref="int"/>: a tensor holds at most 2^31-1 elements, the
 /// limit of a <see cref="Span{T}"/>.
 /// </summary>
+[CollectionBuilder(typeof(Shape), nameof(Create))]
 public sealed class Shape : IEquatable<Shape>, IReadOnlyList<int>
 {
     private readonly int[] _dims;
@@ -37,6 +39,9 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<int>
         _dims = (int[])dims.Clone();
         Numel = (int)numel;
     }
+
+    /// <summary>Creates a shape from sizes, so that <c>[32, 64]</c> can be written wherever a shape is expected.</summary>
+    public static Shape Create(ReadOnlySpan<int> dims) => new(dims.ToArray());
 
     /// <summary>Number of dimensions.</summary>
     public int Rank => _dims.Length;

@@ -99,7 +99,7 @@ public class MemoryTests
     [Test]
     public void ThousandTrainingStepsInAScopeReturnToBaselineAndStopAllocating()
     {
-        var generator = new Spamp.Random.Generator(1);
+        var generator = new Generator(1);
         using var w1 = new Parameter(Tensor.Randn([16, 32], generator: generator, std: 0.2), "weight", "fc1");
         using var b1 = new Parameter(Tensor.Zeros([32]), "bias", "fc1");
         using var w2 = new Parameter(Tensor.Randn([32, 4], generator: generator, std: 0.2), "weight", "fc2");

@@ -1,4 +1,4 @@
-namespace Spamp.Random;
+namespace Spamp;
 
 /// <summary>A checkpointable snapshot of a <see cref="Generator"/>.</summary>
 /// <param name="Seed">The seed (the Philox key).</param>

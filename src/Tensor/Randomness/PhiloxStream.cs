@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Spamp.Random;
+namespace Spamp;
 
 /// <summary>
 /// The random stream every Spamp device must reproduce: element <c>i</c> of a draw is a pure function of

@@ -1,7 +1,7 @@
 using NUnit.Framework;
-using Spamp.Random;
 
-namespace Spamp.Tests.Random;
+
+namespace Spamp.Tests.Generators;
 
 [TestFixture]
 public sealed class PhiloxTests

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Spamp.Random;
+namespace Spamp;
 
 /// <summary>
 /// The Philox4x32-10 counter-based bijection of Salmon, Moraes, Dror and Shaw
