@@ -29,6 +29,9 @@ public abstract partial class OptimizerKernels
     /// </summary>
     public abstract double PowerShape(Storage values, int count, double inverseScale, double alpha);
 
+    /// <summary>sum of |v_i|^p in double, for p-norms other than 2 and infinity (ALGORITHMS.md 2.1 step 3); NaN propagates.</summary>
+    public abstract double PowerSum(Storage values, int count, double p);
+
     /// <summary>Clamps every entry to <c>[-limit, limit]</c> in place; NaN stays NaN (PyTorch's clip_grad_value_, ALGORITHMS.md 2.1).</summary>
     public abstract void ClampValue(Storage values, int count, double limit);
 

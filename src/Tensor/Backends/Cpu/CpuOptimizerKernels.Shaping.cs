@@ -25,6 +25,14 @@ internal sealed partial class CpuOptimizerKernels
     };
 
     /// <inheritdoc/>
+    public override double PowerSum(Storage values, int count, double p) => values.DType switch
+    {
+        DType.Float32 => PowerSum(Span<float>(values, count), (float)p),
+        DType.Float64 => PowerSum(Span<double>(values, count), p),
+        _ => throw new DTypeMismatchException($"power_sum: {values.DType.Name()} is not supported"),
+    };
+
+    /// <inheritdoc/>
     public override void ClampValue(Storage values, int count, double limit)
     {
         switch (values.DType)
@@ -120,6 +128,23 @@ internal sealed partial class CpuOptimizerKernels
             // pow(0, a) = 0 for a > 0, and copysign keeps sign(0) = 0 (a signed zero).
             TensorPrimitives.CopySign(m, block, block);
             total += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(block));
+        }
+
+        return total;
+    }
+
+    private static double PowerSum<T>(ReadOnlySpan<T> values, T p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> work = stackalloc T[Block];
+        double total = 0;
+        for (int start = 0; start < values.Length; start += Block)
+        {
+            ReadOnlySpan<T> block = values.Slice(start, Math.Min(Block, values.Length - start));
+            Span<T> w = work[..block.Length];
+            TensorPrimitives.Abs(block, w);
+            TensorPrimitives.Pow(w, p, w);
+            total += double.CreateTruncating(TensorPrimitives.Sum<T>(w));
         }
 
         return total;
