@@ -60,4 +60,15 @@ public abstract partial class OptimizerKernels
     /// the median is 0 when there are none.
     /// </summary>
     public abstract double MedianAbsNonZero(Storage values, int count, int sampleCap, out int nonZero);
+
+    /// <summary>
+    /// The moment half of the Adam-type steps of SPAM and Stable-SPAM (ALGORITHMS.md 6.4 steps 5-6,
+    /// 7a steps 8-9): <c>m = b1 m + (1-b1) g</c>, <c>v = b2 v + (1-b2) g^2</c> (with <paramref name="vmax"/>:
+    /// <c>vmax = max(vmax, v)</c>, used below). Returns <c>||stepSize m/(sqrt(v) denomScale + eps)||^2</c>,
+    /// the squared norm of the proposed update, so update filters need no extra pass.
+    /// </summary>
+    public abstract double SpamMoments(Storage gradient, Storage m, Storage v, Storage? vmax, int count, double beta1, double beta2, double stepSize, double denomScale, double eps);
+
+    /// <summary>The update half: <c>p -= stepSize m/(sqrt(v) denomScale + eps)</c> (pass vmax as <paramref name="v"/> for AMSGrad).</summary>
+    public abstract void SpamApplyUpdate(Storage parameter, Storage m, Storage v, int count, double stepSize, double denomScale, double eps);
 }

@@ -78,6 +78,62 @@ internal sealed partial class CpuOptimizerKernels
         _ => throw new DTypeMismatchException($"median_abs: {values.DType.Name()} is not supported"),
     };
 
+    /// <inheritdoc/>
+    public override double SpamMoments(Storage gradient, Storage m, Storage v, Storage? vmax, int count, double beta1, double beta2, double stepSize, double denomScale, double eps) => gradient.DType switch
+    {
+        DType.Float32 => SpamMoments(Span<float>(gradient, count), Span<float>(m, count), Span<float>(v, count), vmax is null ? default : Span<float>(vmax, count), (float)beta1, (float)beta2, (float)stepSize, (float)denomScale, (float)eps),
+        DType.Float64 => SpamMoments(Span<double>(gradient, count), Span<double>(m, count), Span<double>(v, count), vmax is null ? default : Span<double>(vmax, count), beta1, beta2, stepSize, denomScale, eps),
+        _ => throw new DTypeMismatchException($"spam_moments: {gradient.DType.Name()} is not supported"),
+    };
+
+    /// <inheritdoc/>
+    public override void SpamApplyUpdate(Storage parameter, Storage m, Storage v, int count, double stepSize, double denomScale, double eps)
+    {
+        switch (parameter.DType)
+        {
+            case DType.Float32: SpamApplyUpdate(Span<float>(parameter, count), Span<float>(m, count), Span<float>(v, count), (float)stepSize, (float)denomScale, (float)eps); break;
+            case DType.Float64: SpamApplyUpdate(Span<double>(parameter, count), Span<double>(m, count), Span<double>(v, count), stepSize, denomScale, eps); break;
+            default: throw new DTypeMismatchException($"spam_apply_update: {parameter.DType.Name()} is not supported");
+        }
+    }
+
+    // ---- SPAM / Stable-SPAM Adam halves ---------------------------------------------------------
+
+    private static double SpamMoments<T>(ReadOnlySpan<T> g, Span<T> m, Span<T> v, Span<T> vmax, T beta1, T beta2, T stepSize, T denomScale, T eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T c1 = T.One - beta1, c2 = T.One - beta2;
+        bool ams = !vmax.IsEmpty;
+        double total = 0;
+        for (int i = 0; i < g.Length; i++)
+        {
+            T gi = g[i];
+            T mi = (beta1 * m[i]) + (c1 * gi);
+            T vi = (beta2 * v[i]) + (c2 * gi * gi);
+            m[i] = mi;
+            v[i] = vi;
+            if (ams)
+            {
+                vi = T.Max(vmax[i], vi);
+                vmax[i] = vi;
+            }
+
+            double u = double.CreateTruncating(stepSize * mi / ((T.Sqrt(vi) * denomScale) + eps));
+            total += u * u;
+        }
+
+        return total;
+    }
+
+    private static void SpamApplyUpdate<T>(Span<T> p, ReadOnlySpan<T> m, ReadOnlySpan<T> v, T stepSize, T denomScale, T eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            p[i] -= stepSize * m[i] / ((T.Sqrt(v[i]) * denomScale) + eps);
+        }
+    }
+
     // ---- power shaping -------------------------------------------------------------------------
 
     private static double PowerShapeParallel<T>(Storage values, int count, double inverseScale, double alpha)
