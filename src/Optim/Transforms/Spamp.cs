@@ -85,6 +85,7 @@ public sealed class SpampShaping : IGradientTransform
 {
     private const string GlobalKey = "*";
     private readonly Dictionary<string, GroupState> _groups = [];
+    private readonly Dictionary<string, string> _keyOfLayer = [];
     private readonly Dictionary<int, UpdateState> _updates = [];
     private readonly UpdateClipFilter _filter;
 
@@ -150,8 +151,12 @@ public sealed class SpampShaping : IGradientTransform
     /// <summary>The default <c>h</c>: 1 for <c>r &lt;= 1</c>, <c>alpha_min + (1 - alpha_min)/r</c> above.</summary>
     public double DefaultH(double r) => r <= 1 ? 1.0 : AlphaMin + ((1 - AlphaMin) / r);
 
-    /// <summary>The current threshold of a group (its layer key; "*" under <see cref="Global"/>), or NaN before its first step.</summary>
-    public double TauOf(string group) => _groups.TryGetValue(group, out GroupState? s) && s.K > 0 ? s.Tau : double.NaN;
+    /// <summary>
+    /// The current threshold of the layer named <paramref name="layer"/> (a layer key of the
+    /// optimizer; "*" under <see cref="Global"/>), or NaN before its first step in this session.
+    /// </summary>
+    public double TauOf(string layer) =>
+        _keyOfLayer.TryGetValue(layer, out string? key) && _groups.TryGetValue(key, out GroupState? s) && s.K > 0 ? s.Tau : double.NaN;
 
     /// <inheritdoc/>
     public void Apply(StepContext context)
@@ -161,6 +166,7 @@ public sealed class SpampShaping : IGradientTransform
         {
             if (context.Parameters.Count > 0)
             {
+                _keyOfLayer[GlobalKey] = GlobalKey;
                 ShapeGroup(context, GlobalKey, [.. context.Parameters], null);
             }
         }
@@ -168,7 +174,13 @@ public sealed class SpampShaping : IGradientTransform
         {
             foreach (LayerGroup layer in context.Layers)
             {
-                ShapeGroup(context, layer.Name, layer.Parameters, layer);
+                // State is keyed like the optimizer's own: by parameter index for a single tensor,
+                // by module path for a module's tensors (names are the stable identity there).
+                string key = context.Optimizer.Grouping == LayerGrouping.PerTensor && layer.Parameters.Count == 1
+                    ? layer.Parameters[0].Index.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : "module:" + layer.Name;
+                _keyOfLayer[layer.Name] = key;
+                ShapeGroup(context, key, layer.Parameters, layer);
             }
         }
 
@@ -354,6 +366,7 @@ public sealed class SpampShaping : IGradientTransform
     {
         ArgumentNullException.ThrowIfNull(state);
         _groups.Clear();
+        _keyOfLayer.Clear();
         _updates.Clear();
         foreach (string key in state.Keys)
         {
