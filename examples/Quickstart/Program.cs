@@ -32,4 +32,5 @@ for (int step = 1; step <= 100; step++)
     }
 }
 
-Console.WriteLine($"learned y = {w.Data.ItemAsDouble():F3} x + {b.Data.ItemAsDouble():F3}   (true: y = 3x - 2)");
+double slope = w.Data.ItemAsDouble(), intercept = b.Data.ItemAsDouble();
+Console.WriteLine($"learned y = {slope:F3} x {(intercept < 0 ? "-" : "+")} {Math.Abs(intercept):F3}   (true: y = 3x - 2)");

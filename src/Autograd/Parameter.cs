@@ -29,4 +29,21 @@ public sealed class Parameter : Variable
     public event Action<Parameter>? GradReady;
 
     internal void RaiseGradReady() => GradReady?.Invoke(this);
+
+    /// <summary>
+    /// Moves the value to <paramref name="device"/> in place: the same parameter object (which
+    /// optimizers and modules refer to) now holds a copy on the new device; the gradient is dropped.
+    /// </summary>
+    public void MoveTo(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (Data.Device == device)
+        {
+            return;
+        }
+
+        Tensor moved = TensorScope.Detach(Data.To(device));
+        ReplaceData(moved);
+        ZeroGrad();
+    }
 }

@@ -116,6 +116,14 @@ public partial class Variable : IDisposable
         Data.CopyFrom(value);
     }
 
+    /// <summary>Swaps in a new value tensor (owned from now on), disposing the old one.</summary>
+    internal void ReplaceData(Tensor data)
+    {
+        Tensor old = Data;
+        Data = data;
+        old.Dispose();
+    }
+
     /// <summary>Disposes the value and gradient.</summary>
     public void Dispose()
     {

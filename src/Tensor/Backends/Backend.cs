@@ -13,7 +13,7 @@ namespace Spamp.Backends;
 /// types reach only data-movement primitives (the API computes them in float32).
 /// </para>
 /// </summary>
-public abstract class Backend
+public abstract partial class Backend
 {
     /// <summary>The device this backend drives.</summary>
     public abstract Device Device { get; }

@@ -117,6 +117,26 @@ public unsafe class GemmTests
     }
 
     [Test]
+    public void SingleThreadedCallDoesNotAllocate()
+    {
+        // Pack buffers come from the per-thread scratch cache, so after the first call nothing is allocated.
+        const int N = 64;
+        var a = new float[N * N];
+        var b = new float[N * N];
+        var c = new float[N * N];
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            Gemm.Sgemm(false, true, N, N, N, 1f, pa, N, pb, N, 0f, pc, N);
+            Gemm.Sgemm(false, true, N, N, N, 1f, pa, N, pb, N, 0f, pc, N);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Gemm.Sgemm(false, true, N, N, N, 1f, pa, N, pb, N, 0f, pc, N);
+            Gemm.Sgemm(true, false, N - 1, N, N - 3, 2f, pa, N, pb, N, 1f, pc, N);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.That(allocated, Is.Zero);
+        }
+    }
+
+    [Test]
     public void EmptyOutputIsANoOp()
     {
         var dummy = 1f;

@@ -37,8 +37,10 @@ public class MemoryTests
     public void ViewsKeepStorageAliveAfterTheBaseIsDisposed()
     {
         long before = Stats.LiveBuffers;
-        var baseTensor = Tensor.Arange(0, 6, 1, DType.Float32).Reshape(2, 3);
+        var flat = Tensor.Arange(0, 6, 1, DType.Float32);
+        var baseTensor = flat.Reshape(2, 3);
         var view = baseTensor.Transpose(0, 1);
+        flat.Dispose();
         baseTensor.Dispose();
         Assert.That(view.ToArray<float>(), Is.EqualTo(new float[] { 0, 3, 1, 4, 2, 5 }));
         view.Dispose();
@@ -116,7 +118,7 @@ public class MemoryTests
                 var output = hidden.MatMul(w2) + b2;
                 var loss = output.Square().Mean();
                 loss.Backward();
-                using (Autograd.NoGrad())
+                using (Spamp.Autograd.NoGrad())
                 {
                     foreach (Parameter p in parameters)
                     {

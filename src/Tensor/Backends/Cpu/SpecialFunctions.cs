@@ -137,7 +137,7 @@ internal static class SpecialFunctions
         TP.Multiply(z, 0.5, t);
         TP.Add(t, 1.0, t);
         TP.Reciprocal(t, t);
-        TP.Multiply(t, c[9], result);
+        result.Fill(c[9]);
         for (int k = 8; k >= 0; k--)
         {
             TP.MultiplyAdd(result, t, c[k], result);

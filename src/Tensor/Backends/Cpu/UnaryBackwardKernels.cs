@@ -181,6 +181,12 @@ internal readonly struct GeluErfBackward<T> : IUnaryBackwardKernel<T> where T : 
 
     private static void ApplyFloat(ReadOnlySpan<float> x, ReadOnlySpan<float> go, Span<float> gi)
     {
+        if (GeluErfFloat32.IsSupported)
+        {
+            GeluErfFloat32.Backward(x, go, gi);
+            return;
+        }
+
         int n = x.Length;
         Span<double> scratch = stackalloc double[5 * UnaryBlocks.Size];
         Span<double> z = scratch[..n], e = scratch.Slice(UnaryBlocks.Size, n), pdf = scratch.Slice(4 * UnaryBlocks.Size, n);

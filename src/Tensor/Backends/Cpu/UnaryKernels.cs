@@ -248,6 +248,12 @@ internal readonly struct GeluErfKernel<T> : IUnaryKernel<T> where T : unmanaged,
 
     private static void ApplyFloat(ReadOnlySpan<float> x, Span<float> d)
     {
+        if (GeluErfFloat32.IsSupported)
+        {
+            GeluErfFloat32.Forward(x, d);
+            return;
+        }
+
         Span<double> scratch = stackalloc double[4 * UnaryBlocks.Size];
         for (int i = 0; i < x.Length; i += UnaryBlocks.Size)
         {

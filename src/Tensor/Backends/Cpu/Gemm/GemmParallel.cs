@@ -133,41 +133,41 @@ internal sealed unsafe class GemmJob<T, TKernel>
         switch (_mode)
         {
             case Mode.SplitColumns:
-            {
-                // Column ranges in whole NR slivers, so only the last part has a partial sliver.
-                var (j0, j1) = Range(part, _n, TKernel.NR);
-                if (j1 > j0)
                 {
-                    var b = _transB ? _b + (j0 * _ldb) : _b + j0;
-                    GemmDriver<T, TKernel>.Run(_transA, _transB, _m, j1 - j0, _k, _alpha, _a, _lda, b, _ldb, _beta, _c + j0, _ldc);
-                }
+                    // Column ranges in whole NR slivers, so only the last part has a partial sliver.
+                    var (j0, j1) = Range(part, _n, TKernel.NR);
+                    if (j1 > j0)
+                    {
+                        var b = _transB ? _b + (j0 * _ldb) : _b + j0;
+                        GemmDriver<T, TKernel>.Run(_transA, _transB, _m, j1 - j0, _k, _alpha, _a, _lda, b, _ldb, _beta, _c + j0, _ldc);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case Mode.SplitRows:
-            {
-                var (i0, i1) = Range(part, _m, TKernel.MR);
-                if (i1 > i0)
                 {
-                    var a = _transA ? _a + i0 : _a + (i0 * _lda);
-                    GemmDriver<T, TKernel>.Run(_transA, _transB, i1 - i0, _n, _k, _alpha, a, _lda, _b, _ldb, _beta, _c + (i0 * _ldc), _ldc);
-                }
+                    var (i0, i1) = Range(part, _m, TKernel.MR);
+                    if (i1 > i0)
+                    {
+                        var a = _transA ? _a + i0 : _a + (i0 * _lda);
+                        GemmDriver<T, TKernel>.Run(_transA, _transB, i1 - i0, _n, _k, _alpha, a, _lda, _b, _ldb, _beta, _c + (i0 * _ldc), _ldc);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             default:
-            {
-                var (first, last) = Range(part, _batch, 1);
-                for (var i = first; i < last; i++)
                 {
-                    GemmDriver<T, TKernel>.Run(_transA, _transB, _m, _n, _k, _alpha,
-                        _a + (i * _strideA), _lda, _b + (i * _strideB), _ldb, _beta, _c + (i * _strideC), _ldc);
-                }
+                    var (first, last) = Range(part, _batch, 1);
+                    for (var i = first; i < last; i++)
+                    {
+                        GemmDriver<T, TKernel>.Run(_transA, _transB, _m, _n, _k, _alpha,
+                            _a + (i * _strideA), _lda, _b + (i * _strideB), _ldb, _beta, _c + (i * _strideC), _ldc);
+                    }
 
-                break;
-            }
+                    break;
+                }
         }
     }
 
