@@ -45,6 +45,14 @@ public interface IUpdateRule
     /// <summary>Updates every parameter of the step from its gradient and shared state.</summary>
     void Update(StepContext context);
 
+    /// <summary>
+    /// True when the rule applies <see cref="StepContext.UpdateFactor"/> to its own gradient-driven
+    /// update (weight decay excluded) whenever <see cref="StepContext.HasUpdateFilters"/>; false
+    /// (the default) lets the optimizer correct the applied update after the rule ran (see
+    /// <see cref="IUpdateFilter"/>).
+    /// </summary>
+    bool AppliesUpdateFilters => false;
+
     /// <summary>Writes rule-level state (per-parameter buffers live in <see cref="ParameterState"/> and are saved by the optimizer).</summary>
     void SaveState(StateDict state, string prefix) { }
 

@@ -252,17 +252,23 @@ public class Optimizer
             return report;
         }
 
-        if (Rule is not null)
+        if (Rule is not null && context.HasUpdateFilters && !Rule.AppliesUpdateFilters)
+        {
+            UpdateWithCorrection(context);
+        }
+        else if (Rule is not null)
         {
             Rule.Update(context);
         }
         else
         {
-            // The chain produced updates in the gradient buffers: p += u.
+            // The chain produced updates in the gradient buffers: p += f * u, where f is 1 unless
+            // an update filter (SPAMP's update clipping) asks for less.
             for (int i = 0; i < active.Count; i++)
             {
                 Tensor p = active[i].Parameter.Data, u = context.Gradient(i);
-                context.Kernels(i).Axpy(p.Storage, u.Storage, p.Numel, 1.0);
+                double f = context.HasUpdateFilters ? context.UpdateFactor(i, context.Norm(i)) : 1.0;
+                context.Kernels(i).Axpy(p.Storage, u.Storage, p.Numel, f);
                 active[i].Step++;
             }
         }
@@ -368,6 +374,45 @@ public class Optimizer
         }
 
         Rule?.LoadState(state, $"rule.{Rule.Name}.");
+    }
+
+    /// <summary>
+    /// Runs a rule that does not apply update filters itself, then corrects what it did (see
+    /// <see cref="IUpdateFilter"/>): keep p_old, let the rule write p_new, and for each tensor set
+    /// p = p_old + f * (p_new - p_old) with f from the filters given ||p_new - p_old||.
+    /// </summary>
+    private void UpdateWithCorrection(StepContext context)
+    {
+        var before = new Tensor[context.Parameters.Count];
+        try
+        {
+            for (int i = 0; i < before.Length; i++)
+            {
+                before[i] = TensorScope.Detach(context.Parameters[i].Parameter.Data.Clone());
+            }
+
+            Rule!.Update(context);
+            for (int i = 0; i < before.Length; i++)
+            {
+                Tensor p = context.Parameters[i].Parameter.Data, delta = before[i];
+                var kernels = context.Kernels(i);
+                // delta = p_new - p_old, in the copy's buffer.
+                kernels.Scale(delta.Storage, delta.Numel, -1.0);
+                kernels.Axpy(delta.Storage, p.Storage, p.Numel, 1.0);
+                double f = context.UpdateFactor(i, Math.Sqrt(kernels.SumOfSquares(delta.Storage, delta.Numel)));
+                if (f != 1.0)
+                {
+                    kernels.Axpy(p.Storage, delta.Storage, p.Numel, f - 1.0);
+                }
+            }
+        }
+        finally
+        {
+            foreach (Tensor? t in before)
+            {
+                t?.Dispose();
+            }
+        }
     }
 
     internal int PositionInStep(ParameterState state) => _positionInStep[state];
