@@ -73,6 +73,18 @@ public class Optimizer
     {
     }
 
+    /// <summary>
+    /// An optimizer written as a chain (optax's <c>chain</c>): the transforms rewrite the gradients
+    /// into updates u and the step applies <c>p += u</c>. For example AdamW is
+    /// <c>Optimizer.Chain(parameters, 1e-3, new ScaleByAdam(), new AddDecayedWeights(0.01), new ScaleByLearningRate())</c>.
+    /// </summary>
+    public static Optimizer Chain(IEnumerable<Parameter> parameters, double lr, params IGradientTransform[] transforms) =>
+        new(parameters, lr, 0, null, transforms);
+
+    /// <summary>A chain over parameter groups (see <see cref="Chain(IEnumerable{Parameter}, double, IGradientTransform[])"/>).</summary>
+    public static Optimizer Chain(IEnumerable<ParameterGroup> groups, double lr, params IGradientTransform[] transforms) =>
+        new(groups, lr, 0, null, transforms);
+
     /// <summary>The parameter groups.</summary>
     public IReadOnlyList<ParameterGroup> Groups { get; }
 

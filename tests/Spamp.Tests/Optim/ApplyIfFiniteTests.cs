@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Spamp.Backends;
 using Spamp.Optim;
-using static Spamp.Tests.Optim.OptimTestSupport;
+using static Spamp.Tests.Optim.ShapingTestSupport;
 
 namespace Spamp.Tests.Optim;
 

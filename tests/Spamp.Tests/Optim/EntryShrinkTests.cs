@@ -1,6 +1,6 @@
 using Spamp.Backends;
 using Spamp.Optim;
-using static Spamp.Tests.Optim.OptimTestSupport;
+using static Spamp.Tests.Optim.ShapingTestSupport;
 
 namespace Spamp.Tests.Optim;
 

@@ -1,5 +1,5 @@
 using Spamp.Optim;
-using static Spamp.Tests.Optim.OptimTestSupport;
+using static Spamp.Tests.Optim.ShapingTestSupport;
 
 namespace Spamp.Tests.Optim;
 

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Spamp.Optim;
-using static Spamp.Tests.Optim.OptimTestSupport;
+using static Spamp.Tests.Optim.ShapingTestSupport;
 
 namespace Spamp.Tests.Optim;
 
