@@ -20,6 +20,13 @@ public static class Program
             return;
         }
 
+        // `--train-step [model] [steps]`: end-to-end training steps, as ../shared/bench/peer/torch_train.py.
+        if (args.Length > 0 && args[0] == "--train-step")
+        {
+            TrainStep.Run(args.AsSpan(1));
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using Spamp.Layers;
+using Spamp.Optim;
+
+namespace Spamp.Benchmarks;
+
+/// <summary>
+/// End-to-end training-step timing, the counterpart of ../shared/bench/peer/torch_train.py: the
+/// same models, batch sizes, optimizers and timing method (synthetic data, one fixed batch reused,
+/// each step = zero_grad + forward + cross-entropy + backward + optimizer step, timed one by one;
+/// statistics over steps 10..59). Run:
+/// <c>dotnet run -c Release --project benchmarks/Spamp.Benchmarks -- --train-step [gpt|mlp|cnn|resnet18] [steps]</c>
+/// </summary>
+internal static class TrainStep
+{
+    private sealed record Case(string Name, Func<Generator, Module> Model, Func<Module, Optimizer> Optimizer,
+        Func<Generator, (Tensor Input, Tensor Target)> Batch, Func<Module, Tensor, Variable> Forward);
+
+    private static readonly Case[] Cases =
+    [
+        new("gpt_char_l4_d256_t128_b32_adamw",
+            g => new Gpt(new GptConfig { VocabSize = 256, BlockSize = 128, NLayer = 4, NHead = 4, NEmbd = 256, TieWeights = false }, g),
+            m => new AdamW(m.Parameters(), lr: 3e-4, weightDecay: 0.1),
+            g => (RandomTokens(g, [32, 128], 256), RandomTokens(g, [32 * 128], 256)),
+            (m, x) => ((Gpt)m).Forward(x).Reshape(-1, 256)),
+        new("mlp_784_512_512_10_b128_sgd",
+            g => new Sequential(new Linear(784, 512, generator: g), new ReLU(), new Linear(512, 512, generator: g), new ReLU(), new Linear(512, 10, generator: g)),
+            m => new Sgd(m.Parameters(), lr: 0.01),
+            g => (Tensor.Randn([128, 784], generator: g), RandomTokens(g, [128], 10)),
+            (m, x) => m.Forward(new Variable(x))),
+    ];
+
+    public static void Run(ReadOnlySpan<string> args)
+    {
+        string only = args.Length > 0 ? args[0] : "";
+        int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
+        const int Skip = 10;
+        Console.WriteLine($"{"model",-34} {"ms_med",8} {"ms_min",8} {"ms_max",8} {"final_loss",10}");
+        foreach (Case c in Cases)
+        {
+            if (only.Length > 0 && !c.Name.Contains(only, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var generator = new Generator(0);
+            using Module model = c.Model(generator);
+            Optimizer optimizer = c.Optimizer(model);
+            var (input, target) = c.Batch(generator);
+            var times = new List<double>();
+            double loss = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                using (TensorScope.Begin())
+                {
+                    optimizer.ZeroGrad();
+                    Variable logits = c.Forward(model, input);
+                    Variable l = Functional.CrossEntropy(logits, target);
+                    l.Backward();
+                    optimizer.Step();
+                    if (step == steps - 1)
+                    {
+                        loss = l.Data.ItemAsDouble();
+                    }
+                }
+
+                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            optimizer.ZeroGrad();
+            input.Dispose();
+            target.Dispose();
+            List<double> timed = [.. times.Skip(Skip).Order()];
+            Console.WriteLine($"{c.Name,-34} {timed[timed.Count / 2],8:F2} {timed[0],8:F2} {timed[^1],8:F2} {loss,10:F4}");
+        }
+    }
+
+    private static Tensor RandomTokens(Generator generator, int[] shape, int vocab)
+    {
+        using Tensor uniform = Tensor.Rand(shape, DType.Float64, generator: generator, high: vocab);
+        return uniform.To(DType.Int64);
+    }
+}
