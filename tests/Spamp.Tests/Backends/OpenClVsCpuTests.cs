@@ -154,6 +154,54 @@ public sealed class OpenClVsCpuTests
     }
 
     [Test]
+    public void CastAgreesBetweenEveryPairOfTypesOnRandomViews()
+    {
+        DType[] all = [DType.Float32, DType.Float64, DType.Float16, DType.BFloat16, DType.Int32, DType.Int64, DType.Bool];
+        foreach (DType from in all)
+        {
+            foreach (DType to in all)
+            {
+                int[] shape = RandomShape(3);
+                var view = RandomView(shape);
+                // Values with fractions, halves, large magnitudes (saturation and half overflow), NaN and infinities.
+                double[] specials = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e10, -1e10, 70000, 2.5, -2.5, -0.0];
+                double[] data = [.. RandomValues(_random, from, view.StorageSize, 300)
+                    .Select((v, j) => RoundTo(from, from.IsFloatingPoint() && j % 5 == 0 ? specials[j / 5 % specials.Length] : v))];
+                using var scope = new StorageScope();
+                var (c, g) = Both(scope, from, data);
+                var (dc, dg) = Outputs(scope, to, view.Layout.Numel);
+                _cpu.Cast(c, view.Layout, dc);
+                _gpu.Cast(g, view.Layout, dg);
+                AssertClose(Read(_gpu, dg, view.Layout.Numel), Read(_cpu, dc, view.Layout.Numel), 0, 0, $"{from} -> {to} {view}");
+            }
+        }
+    }
+
+    [Test]
+    public void UnaryBackwardAgrees([Values(DType.Float32, DType.Float64)] DType dtype)
+    {
+        foreach (UnaryOp op in Enum.GetValues<UnaryOp>())
+        {
+            var args = op switch { UnaryOp.PowScalar => new UnaryArgs(2.5), UnaryOp.Clamp => new UnaryArgs(-0.3, 0.9), UnaryOp.LeakyRelu => new UnaryArgs(0.2), _ => default };
+            int count = _random.Next(1, 3000);
+            bool positive = op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Rsqrt or UnaryOp.Reciprocal or UnaryOp.PowScalar;
+            double[] x = [.. RandomValues(_random, dtype, count, 3).Select(v => RoundTo(dtype, positive ? Math.Abs(v) + 0.1 : v))];
+            using var scope = new StorageScope();
+            var (xc, xg) = Both(scope, dtype, x);
+            var (gc, gg) = Both(scope, dtype, RandomValues(_random, dtype, count));
+            var (yc, yg) = Outputs(scope, dtype, count);
+            var (ic, ig) = Outputs(scope, dtype, count);
+            var layout = Layout.Contiguous(new Shape(count));
+            _cpu.Unary(op, xc, layout, yc, args);
+            _gpu.Unary(op, xg, layout, yg, args);
+            _cpu.UnaryBackward(op, xc, yc, gc, ic, count, args);
+            _gpu.UnaryBackward(op, xg, yg, gg, ig, count, args);
+            double tol = dtype == DType.Float32 ? 1e-5 : 1e-12;
+            AssertClose(Read(_gpu, ig, count), Read(_cpu, ic, count), tol, tol, $"{op} {dtype}");
+        }
+    }
+
+    [Test]
     public void MatMulAgreesOnRandomShapesAndStrides([Values(DType.Float32, DType.Float64)] DType dtype)
     {
         for (int round = 0; round < Rounds; round++)
@@ -262,8 +310,9 @@ public sealed class OpenClVsCpuTests
         using var scope = new StorageScope();
         Storage s = scope.Add(Store(_gpu, DType.Float32, [1, 2]));
         Storage d = scope.Add(Output(_gpu, DType.Float64, 2));
-        var e = Assert.Throws<PrimitiveNotImplementedException>(() => _gpu.Cast(s, Layout.Contiguous(new Shape(2)), d));
-        Assert.That(e!.Message, Is.EqualTo("Backend.Cast: the OpenCL backend does not implement this primitive yet"));
+        Storage i = scope.Add(Store(_gpu, DType.Int64, [0]));
+        var e = Assert.Throws<PrimitiveNotImplementedException>(() => _gpu.IndexSelect(s, Layout.Contiguous(new Shape(2)), 0, i, 1, d));
+        Assert.That(e!.Message, Is.EqualTo("Backend.IndexSelect: the OpenCL backend does not implement this primitive yet"));
         Assert.That(_gpu, Is.InstanceOf<OpenClBackend>());
     }
 

@@ -45,6 +45,7 @@ internal static class KernelSource
         Append<BinaryOp>("BINARY");
         Append<CompareOp>("COMPARE");
         Append<ReduceOp>("REDUCE");
+        Append<DType>("DTYPE");
         return text.ToString();
 
         void Append<TEnum>(string prefix) where TEnum : struct, Enum

@@ -141,3 +141,55 @@ KERNEL void arange(GLOBAL T* dst, int n, SCALAR start, SCALAR step)
         dst[i] = (T)(start + (SCALAR)i * step);
     }
 }
+
+#if IS_FLOAT
+// d op(x) / dx times the incoming gradient g, with y = op(x) where that is cheaper. Conventions at kinks as on
+// the CPU: Relu'(0) = 0, Abs'(0) = 0, Clamp passes the gradient on its (inclusive) bounds, x^0 has gradient 0.
+DEVICE T unary_backward_op(int op, T x, T y, T g, SCALAR a, SCALAR b)
+{
+    switch (op)
+    {
+        case UNARY_Neg: return -g;
+        case UNARY_Abs: return x > (T)0 ? g : x < (T)0 ? -g : (T)0;
+        case UNARY_Sign: return (T)0;
+        case UNARY_Exp: return g * y;
+        case UNARY_Log: return g / x;
+        case UNARY_Sqrt: return g / ((T)2 * y);
+        case UNARY_Rsqrt: return g * (T)-0.5 * y * y * y;
+        case UNARY_Square: return g * (T)2 * x;
+        case UNARY_Reciprocal: return -g * y * y;
+        case UNARY_Relu: return x <= (T)0 ? (T)0 : g;
+        case UNARY_GeluTanh:
+        {
+            T c = (T)0.7978845608028654;
+            T t = tanh(c * (x + (T)0.044715 * x * x * x));
+            return g * ((T)0.5 * ((T)1 + t) + (T)0.5 * x * ((T)1 - t * t) * c * ((T)1 + (T)0.134145 * x * x));
+        }
+        case UNARY_GeluErf:
+            return g * ((T)0.5 * erfc(-x * (T)0.7071067811865476) + x * exp((T)-0.5 * x * x) * (T)0.3989422804014327);
+        case UNARY_Silu:
+        {
+            T s = (T)1 / ((T)1 + exp(-x));
+            return g * s * ((T)1 + x * ((T)1 - s));
+        }
+        case UNARY_Sigmoid: return g * y * ((T)1 - y);
+        case UNARY_Tanh: return g * ((T)1 - y * y);
+        case UNARY_Sin: return g * cos(x);
+        case UNARY_Cos: return -g * sin(x);
+        case UNARY_PowScalar: return a == (SCALAR)0 ? (T)0 : g * (T)a * pow(x, (T)(a - (SCALAR)1));
+        case UNARY_Clamp: return (isnan(a) || (SCALAR)x >= a) && (isnan(b) || (SCALAR)x <= b) ? g : (T)0;
+        case UNARY_LeakyRelu: return x > (T)0 ? g : g * (T)a;
+        default: return g;
+    }
+}
+
+KERNEL void unary_backward(GLOBAL const T* x, GLOBAL const T* y, GLOBAL const T* g, GLOBAL T* gradInput, int n,
+                           int op, SCALAR a, SCALAR b)
+{
+    int i = GLOBAL_ID(0);
+    if (i < n)
+    {
+        gradInput[i] = unary_backward_op(op, x[i], y[i], g[i], a, b);
+    }
+}
+#endif

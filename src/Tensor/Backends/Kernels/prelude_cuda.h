@@ -22,4 +22,13 @@ typedef unsigned long long ulong;
 #define AS_FLOAT_BITS(i) __int_as_float(i)
 #define NEXT_DOWN(x) nextafter((x), -INFINITY)
 typedef long long i64;
+// OpenCL's half-precision and saturating conversions, from the PTX cvt instructions (no cuda_fp16.h needed).
+typedef unsigned short half;
+DEVICE float vload_half(int i, const half* p) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(p[i])); return f; }
+DEVICE void vstore_half_rte(float f, int i, half* p) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); p[i] = h; }
+DEVICE void vstore_half_rte(double d, int i, half* p) { unsigned short h; asm("cvt.rn.f16.f64 %0, %1;" : "=h"(h) : "d"(d)); p[i] = h; }
+DEVICE int convert_int_sat_rtz(float x) { return isnan(x) ? 0 : __float2int_rz(x); }
+DEVICE int convert_int_sat_rtz(double x) { return isnan(x) ? 0 : __double2int_rz(x); }
+DEVICE i64 convert_long_sat_rtz(float x) { return isnan(x) ? 0 : __float2ll_rz(x); }
+DEVICE i64 convert_long_sat_rtz(double x) { return isnan(x) ? 0 : __double2ll_rz(x); }
 typedef struct { int v[8]; } Dims;

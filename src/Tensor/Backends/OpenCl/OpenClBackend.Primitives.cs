@@ -93,7 +93,29 @@ public sealed unsafe partial class OpenClBackend
     }
 
     /// <inheritdoc/>
-    public override void Cast(Storage src, Layout srcLayout, Storage dst) => throw NotYet(nameof(Cast));
+    public override void Cast(Storage src, Layout srcLayout, Storage dst)
+    {
+        int n = srcLayout.Numel;
+        if (n == 0)
+        {
+            return;
+        }
+
+        if (!_device.HasFp64 && (src.DType == DType.Float64 || dst.DType == DType.Float64))
+        {
+            throw new NotSupportedException($"cast {src.DType.Name()} to {dst.DType.Name()}: OpenCL device {_device.Name} has no double precision (cl_khr_fp64)");
+        }
+
+        // One program per source dtype; the destination is a run-time switch (7 programs, not 49).
+        int rank = KernelDims.Merge(srcLayout, out Dims8 shape, out Dims8 strides);
+        lock (_gate)
+        {
+            Kernel("cast", src.DType, "cast").Begin()
+                .Buffer(src).Value(srcLayout.Offset).Value(strides).Value(shape).Value(rank).Value(n)
+                .Buffer(dst).Value((int)dst.DType)
+                .Launch1D(_device.Queue, n, GroupSize);
+        }
+    }
 
     /// <inheritdoc/>
     public override void Fill(Storage dst, Layout dstLayout, double value)
@@ -219,8 +241,22 @@ public sealed unsafe partial class OpenClBackend
     }
 
     /// <inheritdoc/>
-    public override void UnaryBackward(UnaryOp op, Storage input, Storage output, Storage gradOutput, Storage gradInput, int count, UnaryArgs args = default) =>
-        throw NotYet(nameof(UnaryBackward));
+    public override void UnaryBackward(UnaryOp op, Storage input, Storage output, Storage gradOutput, Storage gradInput, int count, UnaryArgs args = default)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var kernel = Kernel("elementwise", input.DType, "unary_backward").Begin()
+                .Buffer(input).Buffer(output).Buffer(gradOutput).Buffer(gradInput).Value(count).Value((int)op);
+            Scalar(kernel, args.A);
+            Scalar(kernel, args.B);
+            kernel.Launch1D(_device.Queue, count, GroupSize);
+        }
+    }
 
     /// <inheritdoc/>
     public override void Binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst) =>

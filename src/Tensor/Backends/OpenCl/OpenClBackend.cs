@@ -155,7 +155,9 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
         string scalar = _device.HasFp64 ? "-D SPAMP_FP64 -D SCALAR=double" : "-D SCALAR=float";
         string types = family == "data"
             ? variant switch { 1 => "-D E=uchar", 2 => "-D E=ushort", 4 => "-D E=uint", _ => "-D E=ulong" }
-            : family == "random" ? "" : TypeOptions((DType)variant);
+            : family == "random" ? ""
+            : family == "cast" ? $"-D SRC_KIND={variant}"
+            : TypeOptions((DType)variant);
         return $"-cl-std=CL1.2 {scalar} {types}";
     }
 
