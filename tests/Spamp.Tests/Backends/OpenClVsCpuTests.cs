@@ -305,15 +305,56 @@ public sealed class OpenClVsCpuTests
     }
 
     [Test]
-    public void UnimplementedPrimitivesSayWhichAndWhere()
+    public void IndexingAgreesOnRandomViews([Values(DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.BFloat16, DType.Bool)] DType dtype)
     {
-        using var scope = new StorageScope();
-        Storage s = scope.Add(Store(_gpu, DType.Float32, [1, 2]));
-        Storage d = scope.Add(Output(_gpu, DType.Float64, 2));
-        Storage i = scope.Add(Store(_gpu, DType.Int64, [0]));
-        var e = Assert.Throws<PrimitiveNotImplementedException>(() => _gpu.IndexSelect(s, Layout.Contiguous(new Shape(2)), 0, i, 1, d));
-        Assert.That(e!.Message, Is.EqualTo("Backend.IndexSelect: the OpenCL backend does not implement this primitive yet"));
-        Assert.That(_gpu, Is.InstanceOf<OpenClBackend>());
+        for (int round = 0; round < Rounds; round++)
+        {
+            int[] shape = RandomShape();
+            int axis = _random.Next(shape.Length);
+            var view = RandomView(shape);
+            double[] data = [.. RandomValues(_random, dtype, view.StorageSize).Select(v => RoundTo(dtype, Math.Round(v * 4) / 4))];
+            int count = _random.Next(1, 2 * shape[axis] + 3);
+            long[] picks = [.. Enumerable.Range(0, count).Select(_ => (long)_random.Next(shape[axis]))];
+            using var scope = new StorageScope();
+            var (c, g) = Both(scope, dtype, data);
+            var (ic, ig) = Both(scope, DType.Int64, [.. picks.Select(p => (double)p)]);
+
+            int[] selectedShape = [.. shape];
+            selectedShape[axis] = count;
+            int selected = new Shape(selectedShape).Numel;
+            var (sc, sg) = Outputs(scope, dtype, selected);
+            _cpu.IndexSelect(c, view.Layout, axis, ic, count, sc);
+            _gpu.IndexSelect(g, view.Layout, axis, ig, count, sg);
+            AssertClose(Read(_gpu, sg, selected), Read(_cpu, sc, selected), 0, 0, $"index_select {dtype} {view} axis {axis}");
+
+            // index_add_ of the selected slices back into a copy of the source (duplicates accumulate).
+            var dstLayout = Layout.Contiguous(new Shape(shape));
+            double[] target = Logical(data, view.Layout);
+            var (tc, tg) = Both(scope, dtype, target);
+            var selectedLayout = Layout.Contiguous(new Shape(selectedShape));
+            _cpu.IndexAdd(tc, dstLayout, axis, ic, count, sc, selectedLayout);
+            _gpu.IndexAdd(tg, dstLayout, axis, ig, count, sg, selectedLayout);
+            double tol = dtype == DType.BFloat16 ? 5e-2 : dtype == DType.Float32 ? 1e-6 : 0;
+            AssertClose(Read(_gpu, tg, target.Length), Read(_cpu, tc, target.Length), tol, tol, $"index_add {dtype} axis {axis}");
+
+            // gather with a random index of the same rank, then scatter_add_ it back.
+            int[] indexShape = [.. shape.Select((n, d) => d == axis ? _random.Next(1, n + 3) : _random.Next(1, n + 1))];
+            int gathered = new Shape(indexShape).Numel;
+            double[] gatherIndex = [.. Enumerable.Range(0, gathered).Select(_ => (double)_random.Next(shape[axis]))];
+            var (gic, gig) = Both(scope, DType.Int64, gatherIndex);
+            var indexLayout = Layout.Contiguous(new Shape(indexShape));
+            var (gc, gg) = Outputs(scope, dtype, gathered);
+            _cpu.Gather(c, view.Layout, axis, gic, indexLayout, gc);
+            _gpu.Gather(g, view.Layout, axis, gig, indexLayout, gg);
+            AssertClose(Read(_gpu, gg, gathered), Read(_cpu, gc, gathered), 0, 0, $"gather {dtype} {view} axis {axis}");
+            if (dtype != DType.BFloat16)
+            {
+                var (zc, zg) = Both(scope, dtype, new double[target.Length]);
+                _cpu.ScatterAdd(zc, dstLayout, axis, gic, indexLayout, gc, indexLayout);
+                _gpu.ScatterAdd(zg, dstLayout, axis, gig, indexLayout, gg, indexLayout);
+                AssertClose(Read(_gpu, zg, target.Length), Read(_cpu, zc, target.Length), tol, tol, $"scatter_add {dtype} axis {axis}");
+            }
+        }
     }
 
     [Test]

@@ -30,17 +30,6 @@ DEVICE Wide cast_load(GLOBAL const uchar* src, int at)
 #endif
 }
 
-DEVICE ushort float_to_bfloat16(float value)
-{
-    uint bits = (uint)AS_INT_BITS(value);
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u)
-    {
-        return (ushort)((bits >> 16) | 0x0040u);
-    }
-
-    return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-}
-
 KERNEL void cast(GLOBAL const uchar* src, int srcOffset, Dims srcStrides, Dims shape, int rank, int n, GLOBAL uchar* dst, int to)
 {
     int i = GLOBAL_ID(0);

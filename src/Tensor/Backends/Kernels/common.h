@@ -21,3 +21,15 @@ DEVICE int strided(int i, int rank, Dims shape, Dims strides)
 
     return offset;
 }
+
+// float32 to bfloat16 bits, rounding to nearest even; NaN stays a quiet NaN (as BFloat16.cs does).
+DEVICE ushort float_to_bfloat16(float value)
+{
+    uint bits = (uint)AS_INT_BITS(value);
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u)
+    {
+        return (ushort)((bits >> 16) | 0x0040u);
+    }
+
+    return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}

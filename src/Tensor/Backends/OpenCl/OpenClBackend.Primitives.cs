@@ -462,16 +462,132 @@ public sealed unsafe partial class OpenClBackend
     // ---- indexing ------------------------------------------------------------------------------
 
     /// <inheritdoc/>
-    public override void IndexSelect(Storage src, Layout srcLayout, int axis, Storage index, int indexCount, Storage dst) => throw NotYet(nameof(IndexSelect));
+    public override void IndexSelect(Storage src, Layout srcLayout, int axis, Storage index, int indexCount, Storage dst)
+    {
+        var (outer, inner) = AroundAxis(srcLayout.Shape.AsSpan(), axis);
+        int n = outer * indexCount * inner;
+        if (n == 0)
+        {
+            return;
+        }
+
+        SplitAtAxis(srcLayout, axis, out Dims8 outerShape, out Dims8 outerStrides, out int outerRank, out Dims8 innerShape, out Dims8 innerStrides, out int innerRank);
+        lock (_gate)
+        {
+            Kernel("data", ElementSize(src.DType), "index_select").Begin()
+                .Buffer(src).Value(srcLayout.Offset).Value(outerShape).Value(outerStrides).Value(outerRank)
+                .Value(srcLayout.Strides[axis]).Value(innerShape).Value(innerStrides).Value(innerRank).Value(inner)
+                .Buffer(index).Value(indexCount).Buffer(dst).Value(n)
+                .Launch1D(_device.Queue, n, GroupSize);
+        }
+    }
 
     /// <inheritdoc/>
-    public override void IndexAdd(Storage dst, Layout dstLayout, int axis, Storage index, int indexCount, Storage src, Layout srcLayout) => throw NotYet(nameof(IndexAdd));
+    public override void IndexAdd(Storage dst, Layout dstLayout, int axis, Storage index, int indexCount, Storage src, Layout srcLayout)
+    {
+        var (outer, inner) = AroundAxis(dstLayout.Shape.AsSpan(), axis);
+        int dstAxis = dstLayout.Shape[axis];
+        if (outer * dstAxis * inner == 0)
+        {
+            return;
+        }
+
+        SplitAtAxis(srcLayout, axis, out Dims8 outerShape, out Dims8 outerStrides, out int outerRank, out Dims8 innerShape, out Dims8 innerStrides, out int innerRank);
+        lock (_gate)
+        {
+            Kernel("indexing", dst.DType, "index_add").Begin()
+                .Buffer(dst).Value(dstLayout.Offset).Value(outer).Value(dstAxis).Value(inner)
+                .Buffer(src).Value(srcLayout.Offset).Value(outerShape).Value(outerStrides).Value(outerRank)
+                .Value(srcLayout.Strides[axis]).Value(innerShape).Value(innerStrides).Value(innerRank)
+                .Buffer(index).Value(indexCount)
+                .Launch1D(_device.Queue, outer * dstAxis * inner, GroupSize);
+        }
+    }
 
     /// <inheritdoc/>
-    public override void Gather(Storage src, Layout srcLayout, int axis, Storage index, Layout indexLayout, Storage dst) => throw NotYet(nameof(Gather));
+    public override void Gather(Storage src, Layout srcLayout, int axis, Storage index, Layout indexLayout, Storage dst)
+    {
+        int n = indexLayout.Numel;
+        if (n == 0)
+        {
+            return;
+        }
+
+        // The axis coordinate comes from the index, so src walks the index's shape with that stride zeroed.
+        Span<int> srcStrides = stackalloc int[srcLayout.Rank];
+        srcLayout.Strides.CopyTo(srcStrides);
+        srcStrides[axis] = 0;
+        int rank = KernelDims.Merge(indexLayout.Shape.AsSpan(), srcStrides, indexLayout.Strides, [], out Dims8 shape, out Dims8 s, out Dims8 si, out _);
+        lock (_gate)
+        {
+            Kernel("data", ElementSize(src.DType), "gather").Begin()
+                .Buffer(src).Value(srcLayout.Offset).Value(s).Value(srcLayout.Strides[axis])
+                .Buffer(index).Value(indexLayout.Offset).Value(si).Value(shape).Value(rank).Value(n).Buffer(dst)
+                .Launch1D(_device.Queue, n, GroupSize);
+        }
+    }
 
     /// <inheritdoc/>
-    public override void ScatterAdd(Storage dst, Layout dstLayout, int axis, Storage index, Layout indexLayout, Storage src, Layout srcLayout) => throw NotYet(nameof(ScatterAdd));
+    public override void ScatterAdd(Storage dst, Layout dstLayout, int axis, Storage index, Layout indexLayout, Storage src, Layout srcLayout)
+    {
+        int n = dstLayout.Numel;
+        if (n == 0 || indexLayout.Numel == 0)
+        {
+            return;
+        }
+
+        // Unmerged: each destination compares its coordinates with the index's shape dimension by dimension.
+        Dims8 dstShape = ToDims(dstLayout.Shape.AsSpan()), indexShape = ToDims(indexLayout.Shape.AsSpan());
+        Dims8 indexStrides = ToDims(indexLayout.Strides), srcStrides = ToDims(srcLayout.Strides);
+        lock (_gate)
+        {
+            Kernel("indexing", dst.DType, "scatter_add").Begin()
+                .Buffer(dst).Value(dstLayout.Offset).Value(dstShape).Value(dstLayout.Rank).Value(axis).Value(n)
+                .Buffer(index).Value(indexLayout.Offset).Value(indexShape).Value(indexStrides)
+                .Buffer(src).Value(srcLayout.Offset).Value(srcStrides)
+                .Launch1D(_device.Queue, n, GroupSize);
+        }
+    }
+
+    private static (int Outer, int Inner) AroundAxis(ReadOnlySpan<int> shape, int axis)
+    {
+        int outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++)
+        {
+            outer *= shape[d];
+        }
+
+        for (int d = axis + 1; d < shape.Length; d++)
+        {
+            inner *= shape[d];
+        }
+
+        return (outer, inner);
+    }
+
+    // The dimensions before and after the axis, each merged on its own, with the layout's strides.
+    private static void SplitAtAxis(Layout layout, int axis, out Dims8 outerShape, out Dims8 outerStrides, out int outerRank, out Dims8 innerShape, out Dims8 innerStrides, out int innerRank)
+    {
+        var shape = layout.Shape.AsSpan();
+        outerRank = KernelDims.Merge(shape[..axis], layout.Strides[..axis], [], [], out outerShape, out outerStrides, out _, out _);
+        innerRank = KernelDims.Merge(shape[(axis + 1)..], layout.Strides[(axis + 1)..], [], [], out innerShape, out innerStrides, out _, out _);
+    }
+
+    private static Dims8 ToDims(ReadOnlySpan<int> values)
+    {
+        if (values.Length > Dims8.MaxRank)
+        {
+            throw new NotSupportedException($"GPU scatter_add takes tensors of at most {Dims8.MaxRank} dimensions; {values.Length} given");
+        }
+
+        Dims8 dims = default;
+        for (int i = 0; i < values.Length; i++)
+        {
+            dims[i] = values[i];
+        }
+
+        return dims;
+    }
 
     // ---- helpers -------------------------------------------------------------------------------
 

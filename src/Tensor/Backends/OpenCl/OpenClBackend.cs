@@ -15,7 +15,6 @@ namespace Spamp.Backends.OpenCl;
 public sealed unsafe partial class OpenClBackend : Backend, IDisposable
 {
     private const int GroupSize = 256;
-    private const string BackendName = "OpenCL";
 
     private readonly OpenClDevice _device;
     private readonly OpenClAllocator _allocator;
@@ -157,6 +156,7 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
             ? variant switch { 1 => "-D E=uchar", 2 => "-D E=ushort", 4 => "-D E=uint", _ => "-D E=ulong" }
             : family == "random" ? ""
             : family == "cast" ? $"-D SRC_KIND={variant}"
+            : family == "indexing" ? IndexingOptions((DType)variant)
             : TypeOptions((DType)variant);
         return $"-cl-std=CL1.2 {scalar} {types}";
     }
@@ -170,6 +170,18 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
         DType.Int64 => "-D T=i64 -D IS_FLOAT=0 -D T_MIN=(-9223372036854775807L-1) -D T_MAX=9223372036854775807L",
         DType.Bool => "-D T=uchar -D IS_FLOAT=0 -D T_MIN=0 -D T_MAX=1",
         _ => throw new NotSupportedException($"{dtype.Name()}: the OpenCL backend computes only float32, float64, int32, int64 and bool (half types are computed in float32 by the Tensor API)"),
+    };
+
+    // The accumulating index kernels keep sums of bfloat16 in float and combine bools with "or".
+    private static string IndexingOptions(DType dtype) => dtype switch
+    {
+        DType.Float32 => "-D S=float -D A=float",
+        DType.Float64 => "-D S=double -D A=double",
+        DType.Int32 => "-D S=int -D A=int",
+        DType.Int64 => "-D S=i64 -D A=i64",
+        DType.BFloat16 => "-D S=ushort -D A=float -D S_BF16",
+        DType.Bool => "-D S=uchar -D A=int -D S_BOOL",
+        _ => throw new NotSupportedException($"{dtype.Name()}: accumulating index operations take float32, float64, int32, int64, bfloat16 or bool"),
     };
 
     /// <summary>Compiles an OpenCL program from source for this device; a failure carries the options and the compiler's full log.</summary>
@@ -253,8 +265,6 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
             return clGetProgramInfo(program, ProgramBinaries, (nuint)sizeof(nint), &pointer, null) == 0 ? binary : null;
         }
     }
-
-    private static PrimitiveNotImplementedException NotYet(string primitive) => new($"Backend.{primitive}", BackendName);
 
     private static OpenClBuffer Buf(Storage storage) => (OpenClBuffer)storage.Buffer;
 
