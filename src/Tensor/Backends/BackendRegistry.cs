@@ -1,5 +1,7 @@
 using Spamp.Backends;
 using Spamp.Backends.Cpu;
+using Spamp.Backends.Cuda;
+using Spamp.Backends.OpenCl;
 
 namespace Spamp;
 
@@ -12,7 +14,13 @@ public static class BackendRegistry
 {
     private static readonly Lock Gate = new();
     private static readonly Dictionary<Device, Backend> Backends = new() { [Device.Cpu] = CpuBackend.Instance };
-    private static readonly Dictionary<DeviceKind, Func<int, (Backend? Backend, string Reason)>> Factories = [];
+    // The GPU factories are registered here, so users need no setup: asking for a device runs its
+    // factory, which probes the driver and explains a missing one.
+    private static readonly Dictionary<DeviceKind, Func<int, (Backend? Backend, string Reason)>> Factories = new()
+    {
+        [DeviceKind.OpenCl] = OpenClBackend.Create,
+        [DeviceKind.Cuda] = CudaProbe.Create,
+    };
 
     /// <summary>Registers a factory that creates the backend of device index N of <paramref name="kind"/>, or says why it cannot.</summary>
     public static void RegisterFactory(DeviceKind kind, Func<int, (Backend? Backend, string Reason)> factory)

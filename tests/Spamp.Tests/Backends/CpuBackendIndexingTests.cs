@@ -7,6 +7,7 @@ namespace Spamp.Tests.Backends;
 
 /// <summary>Indexing, matrix products and random fills of a <see cref="Backend"/> against naive references.</summary>
 [TestFixtureSource(typeof(BackendSource), nameof(BackendSource.Backends))]
+[SkipUnimplementedPrimitives]
 public sealed class CpuBackendIndexingTests(Backend backend)
 {
     private static readonly DType[] IndexTypes = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Float16, DType.BFloat16, DType.Bool];
@@ -237,6 +238,15 @@ public sealed class CpuBackendIndexingTests(Backend backend)
                 RandomKind.Normal => (PhiloxStream.NormalFloat(Seed, Offset, i, (float)a, (float)b), PhiloxStream.NormalDouble(Seed, Offset, i, a, b)),
                 _ => (PhiloxStream.Bernoulli(Seed, Offset, i, a) ? 1 : 0, PhiloxStream.Bernoulli(Seed, Offset, i, a) ? 1 : 0),
             };
+        }
+
+        if (kind == RandomKind.Normal)
+        {
+            // The PhiloxStream contract: normal draws go through log/sqrt/sin/cos, whose last bit differs
+            // between math libraries, so a device matches to 4 ulp or 2^-20 (2^-48) * std absolute.
+            AssertClose(Read(backend, f, Count), ef, 4 * Math.Pow(2, -23), Math.Pow(2, -20) * b);
+            AssertClose(Read(backend, d, Count), ed, 4 * Math.Pow(2, -52), Math.Pow(2, -48) * b);
+            return;
         }
 
         AssertClose(Read(backend, f, Count), ef, 0);

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace Spamp.Backends.Kernels;
+
+/// <summary>The C dialect a kernel source is compiled as.</summary>
+internal enum KernelDialect
+{
+    /// <summary>OpenCL C 1.2, through clBuildProgram.</summary>
+    OpenCl,
+
+    /// <summary>CUDA C, through NVRTC.</summary>
+    Cuda,
+}
+
+/// <summary>
+/// The kernel sources: one file per operation family (<c>data.cl</c>, <c>elementwise.cl</c>, ...),
+/// embedded in this assembly, written once against the macros of a small per-dialect prelude.
+/// A compilable unit is prelude + operation codes + <c>common.h</c> + the family's file.
+/// </summary>
+internal static class KernelSource
+{
+    private static readonly ConcurrentDictionary<(KernelDialect, string), string> Assembled = new();
+
+    /// <summary>The complete source of <paramref name="family"/> (a file name without <c>.cl</c>) for <paramref name="dialect"/>.</summary>
+    public static string For(KernelDialect dialect, string family) =>
+        Assembled.GetOrAdd((dialect, family), key =>
+        {
+            var text = new StringBuilder();
+            text.Append(Resource(key.Item1 == KernelDialect.OpenCl ? "prelude_opencl.h" : "prelude_cuda.h")).Append('\n');
+            text.Append(OperationCodes()).Append('\n');
+            text.Append(Resource("common.h")).Append('\n');
+            text.Append(Resource(key.Item2 + ".cl"));
+            return text.ToString();
+        });
+
+    /// <summary>
+    /// <c>#define UNARY_Exp 3</c> and so on for every operation enum: kernels switch on the same
+    /// integer values the host passes, from one definition.
+    /// </summary>
+    public static string OperationCodes()
+    {
+        var text = new StringBuilder();
+        Append<UnaryOp>("UNARY");
+        Append<BinaryOp>("BINARY");
+        Append<CompareOp>("COMPARE");
+        Append<ReduceOp>("REDUCE");
+        Append<DType>("DTYPE");
+        return text.ToString();
+
+        void Append<TEnum>(string prefix) where TEnum : struct, Enum
+        {
+            foreach (TEnum value in Enum.GetValues<TEnum>())
+            {
+                text.Append("#define ").Append(prefix).Append('_').Append(value.ToString())
+                    .Append(' ').Append(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+    }
+
+    /// <summary>The text of an embedded kernel file.</summary>
+    public static string Resource(string file)
+    {
+        using Stream stream = typeof(KernelSource).Assembly.GetManifestResourceStream("Kernels/" + file)
+            ?? throw new InvalidOperationException($"kernel source Kernels/{file} is not embedded in {typeof(KernelSource).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
