@@ -115,9 +115,15 @@ public abstract class BatchNorm : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}, "
-        + $"momentum={(Momentum is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None")}, "
+        $"{NumFeatures}, eps={PythonFloat(Eps)}, "
+        + $"momentum={(Momentum is { } m ? PythonFloat(m) : "None")}, "
         + $"affine={(Affine ? "True" : "False")}, track_running_stats={(TrackRunningStats ? "True" : "False")}";
+
+    /// <summary>A float as Python's repr writes it (1e-05, 0.1), so the text matches PyTorch's.</summary>
+    private static string PythonFloat(double value) =>
+        value != 0 && Math.Abs(value) < 1e-4
+            ? value.ToString("0.################e-00", System.Globalization.CultureInfo.InvariantCulture)
+            : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Batch norm over [N, C] or [N, C, L] inputs (torch.nn.BatchNorm1d); see <see cref="BatchNorm"/>.</summary>
