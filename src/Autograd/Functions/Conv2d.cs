@@ -37,8 +37,17 @@ internal sealed class Conv2dFunction : Node
     protected internal override Tensor?[] Backward(Tensor gradOutput)
     {
         Tensor? dx = NeedsGrad(0) ? Tensor.Conv2dBackwardInput(gradOutput, _weight!, _geometry) : null;
-        Tensor? dw = NeedsGrad(1) ? Tensor.Conv2dBackwardWeight(_x!, gradOutput, _geometry) : null;
-        Tensor? db = NeedsGrad(2) ? gradOutput.Sum([0, 2, 3]) : null;
+        Tensor? dw = null, db = null;
+        if (NeedsGrad(1))
+        {
+            // The bias gradient rides along with the weight gradient's pass over dy.
+            (dw, db) = Tensor.Conv2dBackwardParameters(_x!, gradOutput, _geometry, withBias: NeedsGrad(2));
+        }
+        else if (NeedsGrad(2))
+        {
+            db = gradOutput.Sum([0, 2, 3]);
+        }
+
         return [dx, dw, db];
     }
 }

@@ -108,7 +108,15 @@ public sealed partial class Tensor
     /// The gradient of <see cref="Conv2d(Tensor, Tensor, Tensor?, in Conv2dGeometry)"/> with respect to its weight
     /// (summed over the batch), from the input and the gradient of the output.
     /// </summary>
-    public static Tensor Conv2dBackwardWeight(Tensor input, Tensor gradOutput, in Conv2dGeometry geometry)
+    public static Tensor Conv2dBackwardWeight(Tensor input, Tensor gradOutput, in Conv2dGeometry geometry) =>
+        Conv2dBackwardParameters(input, gradOutput, geometry, withBias: false).GradWeight;
+
+    /// <summary>
+    /// The gradients of <see cref="Conv2d(Tensor, Tensor, Tensor?, in Conv2dGeometry)"/> with respect to its weight
+    /// and, when <paramref name="withBias"/>, its bias (gradOutput summed over batch and positions), in one
+    /// pass over the batch.
+    /// </summary>
+    public static (Tensor GradWeight, Tensor? GradBias) Conv2dBackwardParameters(Tensor input, Tensor gradOutput, in Conv2dGeometry geometry, bool withBias)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -118,8 +126,9 @@ public sealed partial class Tensor
         using Tensor x = input.ContiguousAs(compute);
         using Tensor dy = gradOutput.ContiguousAs(compute);
         Tensor dw = Empty(geometry.WeightShape, compute, input.Device);
-        input.Backend.Conv2dBackwardWeight(x.Storage, dy.Storage, dw.Storage, geometry);
-        return dw.CastAndDispose(input.DType);
+        Tensor? db = withBias ? Empty(new Shape(geometry.OutChannels), compute, input.Device) : null;
+        input.Backend.Conv2dBackwardWeight(x.Storage, dy.Storage, dw.Storage, db?.Storage, geometry);
+        return (dw.CastAndDispose(input.DType), db?.CastAndDispose(input.DType));
     }
 
     /// <summary>Checks one convolution operand against its expected shape, the first operand's dtype and device, and that it is floating point.</summary>

@@ -19,6 +19,10 @@ public abstract partial class Backend
     /// <summary>The gradient of <see cref="Conv2d"/> with respect to its input (a transposed convolution of gradOutput); gradInput is overwritten.</summary>
     public abstract void Conv2dBackwardInput(Storage gradOutput, Storage weight, Storage gradInput, in Conv2dGeometry geometry);
 
-    /// <summary>The gradient of <see cref="Conv2d"/> with respect to its weight, summed over the batch; gradWeight is overwritten.</summary>
-    public abstract void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, in Conv2dGeometry geometry);
+    /// <summary>
+    /// The gradient of <see cref="Conv2d"/> with respect to its weight, summed over the batch, and, when
+    /// <paramref name="gradBias"/> is not null, with respect to its bias (gradOutput summed over batch and
+    /// positions, while each image's gradient is in cache); both are overwritten.
+    /// </summary>
+    public abstract void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, Storage? gradBias, in Conv2dGeometry geometry);
 }

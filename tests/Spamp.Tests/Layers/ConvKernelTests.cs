@@ -43,6 +43,16 @@ public sealed class ConvKernelTests
         AssertClose("forward", Tensor.Conv2d(x, w, b, g), y, tolerance);
         AssertClose("backward input", Tensor.Conv2dBackwardInput(dy, w, g), dx, tolerance);
         AssertClose("backward weight", Tensor.Conv2dBackwardWeight(x, dy, g), dw, tolerance);
+        var (dw2, db) = Tensor.Conv2dBackwardParameters(x, dy, g, withBias: true);
+        AssertClose("backward weight with bias", dw2, dw, tolerance);
+        double[] dyValues = dy.ToDoubleArray();
+        var expectedBias = new double[c.Cout];
+        for (int i = 0; i < dyValues.Length; i++)
+        {
+            expectedBias[i / g.OutPlane % c.Cout] += dyValues[i];
+        }
+
+        AssertClose("backward bias", db!, expectedBias, tolerance);
     }
 
     [Test]

@@ -37,6 +37,12 @@ public sealed unsafe partial class CpuBackend
     /// <inheritdoc/>
     public override void Conv2dBackwardInput(Storage gradOutput, Storage weight, Storage gradInput, in Conv2dGeometry geometry)
     {
+        if (TransposedAsForward(geometry) is { } transposed)
+        {
+            BackwardInputAsForward(gradOutput, weight, gradInput, geometry, transposed);
+            return;
+        }
+
         switch (gradInput.DType)
         {
             case DType.Float32: RunConv(new ConvBackwardInput<float>(Ptr<float>(gradOutput), Ptr<float>(weight), Ptr<float>(gradInput), geometry), DType.Float32); break;
@@ -46,13 +52,89 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
-    public override void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, in Conv2dGeometry geometry)
+    public override void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, Storage? gradBias, in Conv2dGeometry geometry)
     {
         switch (gradWeight.DType)
         {
-            case DType.Float32: RunConv(new ConvBackwardWeight<float>(Ptr<float>(input), Ptr<float>(gradOutput), Ptr<float>(gradWeight), geometry), DType.Float32); break;
-            case DType.Float64: RunConv(new ConvBackwardWeight<double>(Ptr<double>(input), Ptr<double>(gradOutput), Ptr<double>(gradWeight), geometry), DType.Float64); break;
+            case DType.Float32: RunConv(new ConvBackwardWeight<float>(Ptr<float>(input), Ptr<float>(gradOutput), Ptr<float>(gradWeight), OptPtr<float>(gradBias), geometry), DType.Float32); break;
+            case DType.Float64: RunConv(new ConvBackwardWeight<double>(Ptr<double>(input), Ptr<double>(gradOutput), Ptr<double>(gradWeight), OptPtr<double>(gradBias), geometry), DType.Float64); break;
             default: throw Unsupported("conv2d backward (weight)", gradWeight.DType);
+        }
+    }
+
+    /// <summary>
+    /// For stride 1, the input gradient is itself a convolution: dy convolved with the weight flipped
+    /// in space and transposed in channels, padded by dilation*(k-1) - pad on each side. That runs as
+    /// the forward kernel (GEMM depth C_out*kH*kW) with no col2im pass, which is faster than
+    /// W^T dy (depth C_out/groups) followed by col2im. Returns its geometry, or null when the rule does
+    /// not apply (strided, a 1x1 kernel handled directly, or padding wider than the kernel span).
+    /// </summary>
+    private static Conv2dGeometry? TransposedAsForward(in Conv2dGeometry g)
+    {
+        int spanH = g.DilationHeight * (g.KernelHeight - 1), spanW = g.DilationWidth * (g.KernelWidth - 1);
+        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.IsPointwise
+            || g.PadTop > spanH || g.PadBottom > spanH || g.PadLeft > spanW || g.PadRight > spanW)
+        {
+            return null;
+        }
+
+        return g with
+        {
+            InChannels = g.OutChannels,
+            InHeight = g.OutHeight,
+            InWidth = g.OutWidth,
+            OutChannels = g.InChannels,
+            OutHeight = g.InHeight,
+            OutWidth = g.InWidth,
+            PadTop = spanH - g.PadTop,
+            PadBottom = spanH - g.PadBottom,
+            PadLeft = spanW - g.PadLeft,
+            PadRight = spanW - g.PadRight,
+        };
+    }
+
+    private void BackwardInputAsForward(Storage gradOutput, Storage weight, Storage gradInput, in Conv2dGeometry g, in Conv2dGeometry t)
+    {
+        Storage flipped = Storage.Allocate(this, weight.DType, g.WeightShape.Numel);
+        try
+        {
+            switch (gradInput.DType)
+            {
+                case DType.Float32:
+                    FlipTranspose(Ptr<float>(weight), Ptr<float>(flipped), g);
+                    RunConv(new ConvForward<float>(Ptr<float>(gradOutput), Ptr<float>(flipped), null, Ptr<float>(gradInput), t), DType.Float32);
+                    break;
+                case DType.Float64:
+                    FlipTranspose(Ptr<double>(weight), Ptr<double>(flipped), g);
+                    RunConv(new ConvForward<double>(Ptr<double>(gradOutput), Ptr<double>(flipped), null, Ptr<double>(gradInput), t), DType.Float64);
+                    break;
+                default: throw Unsupported("conv2d backward (input)", gradInput.DType);
+            }
+        }
+        finally
+        {
+            flipped.Release();
+        }
+    }
+
+    /// <summary>w'[group*cig + c, o, kH-1-i, kW-1-j] = w[group*cog + o, c, i, j]: the weight of the transposed convolution.</summary>
+    private static void FlipTranspose<T>(T* w, T* flipped, in Conv2dGeometry g) where T : unmanaged
+    {
+        int cig = g.InChannelsPerGroup, cog = g.OutChannelsPerGroup, kh = g.KernelHeight, kw = g.KernelWidth, taps = kh * kw;
+        for (int group = 0; group < g.Groups; group++)
+        {
+            for (int o = 0; o < cog; o++)
+            {
+                for (int c = 0; c < cig; c++)
+                {
+                    T* src = w + ((((long)group * cog) + o) * cig + c) * taps;
+                    T* dst = flipped + ((((long)group * cig) + c) * cog + o) * taps;
+                    for (int k = 0; k < taps; k++)
+                    {
+                        dst[taps - 1 - k] = src[k];
+                    }
+                }
+            }
         }
     }
 
@@ -262,7 +344,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    private readonly struct ConvBackwardWeight<T>(T* x, T* dy, T* dw, Conv2dGeometry g) : IConvJob
+    private readonly struct ConvBackwardWeight<T>(T* x, T* dy, T* dw, T* db, Conv2dGeometry g) : IConvJob
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private long WeightElements => (long)g.OutChannels * g.PatchSize;
@@ -271,18 +353,24 @@ public sealed unsafe partial class CpuBackend
 
         public Conv2dGeometry Geometry => g;
 
-        // Chunk 0 sums straight into dw; every other chunk into its own partial sum after its patch matrix.
-        public long ExtraScratchPerChunk => WeightElements;
+        // Chunk 0 sums straight into dw (and db); every other chunk into its own partial sums after its patch matrix.
+        public long ExtraScratchPerChunk => WeightElements + (db == null ? 0 : g.OutChannels);
 
         public void Run(int chunk, int start, int end, byte* scratch, bool parallelGemm)
         {
             T* columns = (T*)scratch;
             T* sum = chunk == 0 ? dw : columns + PatchElements;
+            T* biasSum = db == null ? null : chunk == 0 ? db : columns + PatchElements + WeightElements;
             int cog = g.OutChannelsPerGroup, patch = g.PatchSize, outPlane = g.OutPlane;
             long inGroup = (long)g.InChannelsPerGroup * g.InPlane;
             if (start == end)
             {
                 new Span<T>(sum, (int)WeightElements).Clear();
+                if (biasSum != null)
+                {
+                    new Span<T>(biasSum, g.OutChannels).Clear();
+                }
+
                 return;
             }
 
@@ -304,6 +392,16 @@ public sealed unsafe partial class CpuBackend
                     ConvGemm(parallelGemm, false, true, cog, patch, outPlane,
                         dyn + ((long)group * cog * outPlane), outPlane, patches, outPlane, beta, sum + ((long)group * cog * patch), patch);
                 }
+
+                if (biasSum != null)
+                {
+                    // The bias gradient while this image's dy is still in cache.
+                    for (int o = 0; o < g.OutChannels; o++)
+                    {
+                        T rowSum = TP.Sum(new ReadOnlySpan<T>(dyn + ((long)o * outPlane), outPlane));
+                        biasSum[o] = n == start ? rowSum : biasSum[o] + rowSum;
+                    }
+                }
             }
         }
 
@@ -314,6 +412,11 @@ public sealed unsafe partial class CpuBackend
             {
                 T* partial = (T*)(scratch + (chunk * scratchPerChunk)) + PatchElements;
                 TP.Add(total, new ReadOnlySpan<T>(partial, total.Length), total);
+                if (db != null)
+                {
+                    var bias = new Span<T>(db, g.OutChannels);
+                    TP.Add(bias, new ReadOnlySpan<T>(partial + WeightElements, g.OutChannels), bias);
+                }
             }
         }
     }
