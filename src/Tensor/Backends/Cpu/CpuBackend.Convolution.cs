@@ -72,7 +72,9 @@ public sealed unsafe partial class CpuBackend
     private static Conv2dGeometry? TransposedAsForward(in Conv2dGeometry g)
     {
         int spanH = g.DilationHeight * (g.KernelHeight - 1), spanW = g.DilationWidth * (g.KernelWidth - 1);
-        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.IsPointwise
+        // The transposed convolution's GEMM has C_in/groups rows: too few (depthwise, a first layer's
+        // input) leave the micro-kernel mostly idle, and W^T dy + col2im is faster.
+        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.IsPointwise || g.InChannelsPerGroup < 16
             || g.PadTop > spanH || g.PadBottom > spanH || g.PadLeft > spanW || g.PadRight > spanW)
         {
             return null;
@@ -344,6 +346,12 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    /// <summary>
+    /// dW^T[group] += im2col(x[n, group]) @ dy[n, group]^T, i.e. [PatchSize, C_out/g] per group, summed
+    /// per chunk in scratch and transposed into dW at the end: with the long patch dimension as the
+    /// GEMM's rows, the small dy operand is the packed B that stays in cache, which runs faster than
+    /// dW = dy @ im2col^T (whose packed B would be the whole patch matrix).
+    /// </summary>
     private readonly struct ConvBackwardWeight<T>(T* x, T* dy, T* dw, T* db, Conv2dGeometry g) : IConvJob
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -353,14 +361,14 @@ public sealed unsafe partial class CpuBackend
 
         public Conv2dGeometry Geometry => g;
 
-        // Chunk 0 sums straight into dw (and db); every other chunk into its own partial sums after its patch matrix.
+        // Each chunk: its patch matrix, then its transposed weight-gradient sum, then its bias sum.
         public long ExtraScratchPerChunk => WeightElements + (db == null ? 0 : g.OutChannels);
 
         public void Run(int chunk, int start, int end, byte* scratch, bool parallelGemm)
         {
             T* columns = (T*)scratch;
-            T* sum = chunk == 0 ? dw : columns + PatchElements;
-            T* biasSum = db == null ? null : chunk == 0 ? db : columns + PatchElements + WeightElements;
+            T* sum = columns + PatchElements;
+            T* biasSum = db == null ? null : sum + WeightElements;
             int cog = g.OutChannelsPerGroup, patch = g.PatchSize, outPlane = g.OutPlane;
             long inGroup = (long)g.InChannelsPerGroup * g.InPlane;
             if (start == end)
@@ -389,8 +397,8 @@ public sealed unsafe partial class CpuBackend
                         patches = columns;
                     }
 
-                    ConvGemm(parallelGemm, false, true, cog, patch, outPlane,
-                        dyn + ((long)group * cog * outPlane), outPlane, patches, outPlane, beta, sum + ((long)group * cog * patch), patch);
+                    ConvGemm(parallelGemm, false, true, patch, cog, outPlane,
+                        patches, outPlane, dyn + ((long)group * cog * outPlane), outPlane, beta, sum + ((long)group * patch * cog), cog);
                 }
 
                 if (biasSum != null)
@@ -407,15 +415,37 @@ public sealed unsafe partial class CpuBackend
 
         public void Finish(int chunks, byte* scratch, long scratchPerChunk)
         {
-            var total = new Span<T>(dw, (int)WeightElements);
-            for (int chunk = 1; chunk < chunks; chunk++)
+            int cog = g.OutChannelsPerGroup, patch = g.PatchSize;
+            for (int chunk = 0; chunk < chunks; chunk++)
             {
                 T* partial = (T*)(scratch + (chunk * scratchPerChunk)) + PatchElements;
-                TP.Add(total, new ReadOnlySpan<T>(partial, total.Length), total);
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    T* src = partial + ((long)group * patch * cog);
+                    T* dst = dw + ((long)group * cog * patch);
+                    for (int o = 0; o < cog; o++)
+                    {
+                        T* row = dst + ((long)o * patch);
+                        for (int r = 0; r < patch; r++)
+                        {
+                            T value = src[((long)r * cog) + o];
+                            row[r] = chunk == 0 ? value : row[r] + value;
+                        }
+                    }
+                }
+
                 if (db != null)
                 {
                     var bias = new Span<T>(db, g.OutChannels);
-                    TP.Add(bias, new ReadOnlySpan<T>(partial + WeightElements, g.OutChannels), bias);
+                    var part = new ReadOnlySpan<T>(partial + WeightElements, g.OutChannels);
+                    if (chunk == 0)
+                    {
+                        part.CopyTo(bias);
+                    }
+                    else
+                    {
+                        TP.Add(bias, part, bias);
+                    }
                 }
             }
         }
