@@ -13,6 +13,13 @@ public static class Program
             return;
         }
 
+        // `--quick-optim [reps]`: the optimizer step with the peer script's timing method.
+        if (args.Length > 0 && args[0] == "--quick-optim")
+        {
+            OptimizerStepBenchmarks.Quick(args.AsSpan(1));
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
