@@ -1,0 +1,202 @@
+using Spamp.Backends.Cpu;
+using Spamp.Memory;
+using static Spamp.Backends.OpenCl.OpenClNative;
+
+namespace Spamp.Backends.OpenCl;
+
+/// <summary>
+/// Primitives that have no OpenCL kernel yet (the layer-era families: convolution, pooling, batch
+/// norm, layer/group norm, the fused cross-entropy and attention) run on the CPU backend through
+/// host staging: every storage an op touches is read to host memory, the CPU kernel runs, and the
+/// storages are written back. Results are exactly the CPU's, so models train on an OpenCL device
+/// end to end; the cost is a device round trip per call, each counted in
+/// <see cref="Backend.Synchronizations"/>, which is how the no-synchronisation test of a training
+/// step will show when these families get native kernels.
+/// </summary>
+public sealed unsafe partial class OpenClBackend
+{
+    /// <summary>Runs <paramref name="cpuKernel"/> on host copies of <paramref name="storages"/> and writes them all back.</summary>
+    private void OnHost(Storage?[] storages, Action<Storage?[]> cpuKernel)
+    {
+        var host = new Storage?[storages.Length];
+        try
+        {
+            Interlocked.Increment(ref _synchronizations);
+            for (int i = 0; i < storages.Length; i++)
+            {
+                if (storages[i] is { } device)
+                {
+                    host[i] = Storage.Allocate(CpuBackend.Instance, device.DType, device.Capacity);
+                    Transfer(device, host[i]!, toHost: true);
+                }
+            }
+
+            cpuKernel(host);
+            for (int i = 0; i < storages.Length; i++)
+            {
+                if (storages[i] is { } device)
+                {
+                    Transfer(device, host[i]!, toHost: false);
+                }
+            }
+        }
+        finally
+        {
+            foreach (Storage? s in host)
+            {
+                s?.Release();
+            }
+        }
+    }
+
+    /// <summary>A blocking copy of a whole storage between the device and a host storage.</summary>
+    private void Transfer(Storage device, Storage host, bool toHost)
+    {
+        nuint bytes = (nuint)((long)device.Capacity * device.DType.SizeOf());
+        if (bytes == 0)
+        {
+            return;
+        }
+
+        void* pointer = ((CpuBuffer)host.Buffer).Pointer;
+        lock (_gate)
+        {
+            Check(toHost
+                ? clEnqueueReadBuffer(_device.Queue, Buf(device).Memory, True, 0, bytes, pointer, 0, null, null)
+                : clEnqueueWriteBuffer(_device.Queue, Buf(device).Memory, True, 0, bytes, pointer, 0, null, null),
+                toHost ? "clEnqueueReadBuffer" : "clEnqueueWriteBuffer");
+        }
+    }
+
+    private static BufferView View(Storage?[] host, int i, BufferView original) => new(host[i]!, original.Layout);
+
+    private static BufferView? View(Storage?[] host, int i, BufferView? original) =>
+        original is { } v ? new BufferView(host[i]!, v.Layout) : null;
+
+    /// <inheritdoc/>
+    public override void AttentionForward(AttentionArgs args, BufferView query, BufferView key, BufferView value,
+        BufferView? keyPaddingMask, BufferView? attnMask, BufferView output, Storage logSumExp) =>
+        OnHost([query.Storage, key.Storage, value.Storage, keyPaddingMask?.Storage, attnMask?.Storage, output.Storage, logSumExp], h =>
+            CpuBackend.Instance.AttentionForward(args, View(h, 0, query), View(h, 1, key), View(h, 2, value),
+                View(h, 3, keyPaddingMask), View(h, 4, attnMask), View(h, 5, output), h[6]!));
+
+    /// <inheritdoc/>
+    public override void AttentionBackward(AttentionArgs args, BufferView query, BufferView key, BufferView value,
+        BufferView? keyPaddingMask, BufferView? attnMask, BufferView output, BufferView gradOutput, Storage logSumExp,
+        BufferView gradQuery, BufferView gradKey, BufferView gradValue) =>
+        OnHost([query.Storage, key.Storage, value.Storage, keyPaddingMask?.Storage, attnMask?.Storage, output.Storage, gradOutput.Storage,
+            logSumExp, gradQuery.Storage, gradKey.Storage, gradValue.Storage], h =>
+            CpuBackend.Instance.AttentionBackward(args, View(h, 0, query), View(h, 1, key), View(h, 2, value), View(h, 3, keyPaddingMask),
+                View(h, 4, attnMask), View(h, 5, output), View(h, 6, gradOutput), h[7]!, View(h, 8, gradQuery), View(h, 9, gradKey), View(h, 10, gradValue)));
+
+    /// <inheritdoc/>
+    public override void LayerNorm(Storage x, int rows, int cols, Storage? weight, Storage? bias, double eps, bool rms,
+        Storage y, Storage? mean, Storage rstd) =>
+        OnHost([x, weight, bias, y, mean, rstd], h => CpuBackend.Instance.LayerNorm(h[0]!, rows, cols, h[1], h[2], eps, rms, h[3]!, h[4], h[5]!));
+
+    /// <inheritdoc/>
+    public override void LayerNormBackward(Storage x, Storage gradOutput, Storage? mean, Storage rstd, Storage? weight,
+        int rows, int cols, bool rms, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
+        OnHost([x, gradOutput, mean, rstd, weight, gradInput, gradWeight, gradBias], h =>
+            CpuBackend.Instance.LayerNormBackward(h[0]!, h[1]!, h[2], h[3]!, h[4], rows, cols, rms, h[5], h[6], h[7]));
+
+    /// <inheritdoc/>
+    public override void GroupNorm(Storage x, int batch, int channels, int spatial, int groups, Storage? weight, Storage? bias,
+        double eps, Storage y, Storage mean, Storage rstd) =>
+        OnHost([x, weight, bias, y, mean, rstd], h =>
+            CpuBackend.Instance.GroupNorm(h[0]!, batch, channels, spatial, groups, h[1], h[2], eps, h[3]!, h[4]!, h[5]!));
+
+    /// <inheritdoc/>
+    public override void GroupNormBackward(Storage x, Storage gradOutput, Storage mean, Storage rstd, Storage? weight,
+        int batch, int channels, int spatial, int groups, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
+        OnHost([x, gradOutput, mean, rstd, weight, gradInput, gradWeight, gradBias], h =>
+            CpuBackend.Instance.GroupNormBackward(h[0]!, h[1]!, h[2]!, h[3]!, h[4], batch, channels, spatial, groups, h[5], h[6], h[7]));
+
+    /// <inheritdoc/>
+    public override void CrossEntropy(Storage logits, int outer, int classes, int inner, Storage target, Storage? weight,
+        long ignoreIndex, double labelSmoothing, Storage loss, Storage logSumExp, Storage sampleWeight) =>
+        OnHost([logits, target, weight, loss, logSumExp, sampleWeight], h =>
+            CpuBackend.Instance.CrossEntropy(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
+
+    /// <inheritdoc/>
+    public override void CrossEntropyBackward(Storage logits, int outer, int classes, int inner, Storage target, Storage? weight,
+        long ignoreIndex, double labelSmoothing, Storage logSumExp, Storage gradLoss, Storage gradLogits) =>
+        OnHost([logits, target, weight, logSumExp, gradLoss, gradLogits], h =>
+            CpuBackend.Instance.CrossEntropyBackward(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
+
+    /// <inheritdoc/>
+    public override void Conv2d(Storage input, Storage weight, Storage? bias, Storage output, in Conv2dGeometry geometry)
+    {
+        Conv2dGeometry g = geometry;
+        OnHost([input, weight, bias, output], h => CpuBackend.Instance.Conv2d(h[0]!, h[1]!, h[2], h[3]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void Conv2dBackwardInput(Storage gradOutput, Storage weight, Storage gradInput, in Conv2dGeometry geometry)
+    {
+        Conv2dGeometry g = geometry;
+        OnHost([gradOutput, weight, gradInput], h => CpuBackend.Instance.Conv2dBackwardInput(h[0]!, h[1]!, h[2]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, Storage? gradBias, in Conv2dGeometry geometry)
+    {
+        Conv2dGeometry g = geometry;
+        OnHost([input, gradOutput, gradWeight, gradBias], h => CpuBackend.Instance.Conv2dBackwardWeight(h[0]!, h[1]!, h[2]!, h[3], in g));
+    }
+
+    /// <inheritdoc/>
+    public override void MaxPool2d(Storage input, Storage output, Storage indices, in Pool2dGeometry geometry)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([input, output, indices], h => CpuBackend.Instance.MaxPool2d(h[0]!, h[1]!, h[2]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void MaxPool2dBackward(Storage gradOutput, Storage indices, Storage gradInput, in Pool2dGeometry geometry)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([gradOutput, indices, gradInput], h => CpuBackend.Instance.MaxPool2dBackward(h[0]!, h[1]!, h[2]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void AvgPool2d(Storage input, Storage output, in Pool2dGeometry geometry, bool countIncludePad, int divisorOverride)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([input, output], h => CpuBackend.Instance.AvgPool2d(h[0]!, h[1]!, in g, countIncludePad, divisorOverride));
+    }
+
+    /// <inheritdoc/>
+    public override void AvgPool2dBackward(Storage gradOutput, Storage gradInput, in Pool2dGeometry geometry, bool countIncludePad, int divisorOverride)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([gradOutput, gradInput], h => CpuBackend.Instance.AvgPool2dBackward(h[0]!, h[1]!, in g, countIncludePad, divisorOverride));
+    }
+
+    /// <inheritdoc/>
+    public override void AdaptiveAvgPool2d(Storage input, Storage output, in Pool2dGeometry geometry)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([input, output], h => CpuBackend.Instance.AdaptiveAvgPool2d(h[0]!, h[1]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void AdaptiveAvgPool2dBackward(Storage gradOutput, Storage gradInput, in Pool2dGeometry geometry)
+    {
+        Pool2dGeometry g = geometry;
+        OnHost([gradOutput, gradInput], h => CpuBackend.Instance.AdaptiveAvgPool2dBackward(h[0]!, h[1]!, in g));
+    }
+
+    /// <inheritdoc/>
+    public override void BatchNorm(Storage x, int batch, int channels, int spatial, Storage? weight, Storage? bias,
+        Storage? runningMean, Storage? runningVar, bool training, double momentum, double eps,
+        Storage y, Storage saveMean, Storage saveInvstd) =>
+        OnHost([x, weight, bias, runningMean, runningVar, y, saveMean, saveInvstd], h =>
+            CpuBackend.Instance.BatchNorm(h[0]!, batch, channels, spatial, h[1], h[2], h[3], h[4], training, momentum, eps, h[5]!, h[6]!, h[7]!));
+
+    /// <inheritdoc/>
+    public override void BatchNormBackward(Storage x, Storage gradOutput, Storage saveMean, Storage saveInvstd, Storage? weight,
+        int batch, int channels, int spatial, bool training, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
+        OnHost([x, gradOutput, saveMean, saveInvstd, weight, gradInput, gradWeight, gradBias], h =>
+            CpuBackend.Instance.BatchNormBackward(h[0]!, h[1]!, h[2]!, h[3]!, h[4], batch, channels, spatial, training, h[5], h[6], h[7]));
+}
