@@ -125,7 +125,7 @@ internal sealed record Options
           --method <names>         one or several methods, comma-separated, or "compare" (= spamp,clip; the default).
                                    valid: spamp, clip, warmup-clip, gradnorm, zclip, spam, stable-spam, adagc,
                                    stabilizer, shrink, none (see examples/Common/MethodFactory.cs)
-          --epochs <n>             passes over the training set (default 4)
+          --epochs <n>             passes over the training set (default 8)
           --steps <n>              a step budget instead of epochs
           --batch-size <n>         examples per step (default 64)
           --lr <x>                 AdamW peak learning rate, cosine-decayed to 0 (default 0.002)
@@ -146,7 +146,7 @@ internal sealed record Options
 
     public IReadOnlyList<string> Methods { get; init; } = ["spamp", "clip"];
 
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 8;
 
     public long? Steps { get; init; }
 
