@@ -17,7 +17,8 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    // ArgumentException appends "(Parameter 'x')", which means nothing to someone typing options.
+    Console.Error.WriteLine($"error: {(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal))}");
     Console.Error.WriteLine("run with --help for the options");
     return 2;
 }
