@@ -20,6 +20,11 @@ public sealed class StepContext
     private readonly double[] _squaredNorms;
     private readonly bool[] _normValid;
     private readonly StepContext? _parent;
+
+    // Per-tensor factors that ScaleGradient has not yet written to memory: a scale-only transform
+    // (clipping, SPAMP's projection) costs no pass of its own when the update rule folds the factor
+    // into its single pass over the gradient; anything that reads gradient memory materialises it.
+    private readonly double[] _pendingScale;
     private readonly int[]? _parentIndex;
     private readonly int[]? _parentLayerIndex;
     private readonly Dictionary<ParameterState, int>? _subsetPosition;
@@ -34,6 +39,8 @@ public sealed class StepContext
         Report = report;
         _squaredNorms = new double[parameters.Count];
         _normValid = new bool[parameters.Count];
+        _pendingScale = new double[parameters.Count];
+        Array.Fill(_pendingScale, 1.0);
     }
 
     private StepContext(StepContext parent, List<ParameterState> parameters, int[] parentIndex, List<LayerGroup> layers, int[] parentLayerIndex)
@@ -54,6 +61,7 @@ public sealed class StepContext
 
         _squaredNorms = [];
         _normValid = [];
+        _pendingScale = [];
     }
 
     /// <summary>The optimizer running the step.</summary>
@@ -126,7 +134,40 @@ public sealed class StepContext
     public OptimizerKernels Kernels(int i) => OptimizerKernels.For(Parameters[i].Parameter.Device);
 
     /// <summary>The gradient of tensor <paramref name="i"/> (dense, contiguous, owned by its parameter).</summary>
-    public Tensor Gradient(int i) => Parameters[i].Grad!;
+    public Tensor Gradient(int i)
+    {
+        if (_parent is not null)
+        {
+            return _parent.Gradient(_parentIndex![i]);
+        }
+
+        Tensor g = Parameters[i].Grad!;
+        if (_pendingScale[i] != 1.0)
+        {
+            Kernels(i).Scale(g.Storage, g.Numel, _pendingScale[i]);
+            _pendingScale[i] = 1.0;
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// For an update rule that applies the pending factor of <see cref="ScaleGradient"/> itself, in
+    /// its own pass: the gradient memory as it is and the factor it still has to be multiplied by.
+    /// The factor is then considered applied, so after the step that gradient's memory holds the
+    /// values before the deferred scale (gradients are normally zeroed next anyway).
+    /// </summary>
+    public (Tensor Gradient, double Scale) TakeGradientWithPendingScale(int i)
+    {
+        if (_parent is not null)
+        {
+            return _parent.TakeGradientWithPendingScale(_parentIndex![i]);
+        }
+
+        double scale = _pendingScale[i];
+        _pendingScale[i] = 1.0;
+        return (Parameters[i].Grad!, scale);
+    }
 
     /// <summary>sum of squares of gradient <paramref name="i"/> in double, cached.</summary>
     public double SquaredNorm(int i)
@@ -138,8 +179,7 @@ public sealed class StepContext
 
         if (!_normValid[i])
         {
-            Tensor g = Gradient(i);
-            _squaredNorms[i] = Kernels(i).SumOfSquares(g.Storage, g.Numel);
+            _squaredNorms[i] = MeasureSquaredNorm(i);
             _normValid[i] = true;
         }
 
@@ -152,6 +192,7 @@ public sealed class StepContext
     /// <summary>The global L2 norm over all gradients of this context: sqrt(sum_i ||g_i||^2).</summary>
     public double GlobalNorm()
     {
+        ComputeMissingNorms();
         double total = 0;
         for (int i = 0; i < Parameters.Count; i++)
         {
@@ -159,6 +200,48 @@ public sealed class StepContext
         }
 
         return Math.Sqrt(total);
+    }
+
+    /// <summary>
+    /// Fills every missing cached norm, spreading the tensors over the cores: each tensor's norm is
+    /// one memory-bound pass, usually too small to split on its own, so a step with many tensors
+    /// would otherwise read all its gradients on one core.
+    /// </summary>
+    public void ComputeMissingNorms()
+    {
+        if (_parent is not null)
+        {
+            _parent.ComputeMissingNorms();
+            return;
+        }
+
+        int missing = 0;
+        for (int i = 0; i < _normValid.Length; i++)
+        {
+            missing += _normValid[i] ? 0 : 1;
+        }
+
+        if (missing < 2)
+        {
+            return;
+        }
+
+        Parallel.For(0, _normValid.Length, i =>
+        {
+            if (!_normValid[i])
+            {
+                _squaredNorms[i] = MeasureSquaredNorm(i);
+                _normValid[i] = true;
+            }
+        });
+    }
+
+    /// <summary>One pass over gradient i's memory, with its pending factor applied to the result.</summary>
+    private double MeasureSquaredNorm(int i)
+    {
+        Tensor g = Parameters[i].Grad!;
+        double scale = _pendingScale[i];
+        return Kernels(i).SumOfSquares(g.Storage, g.Numel) * scale * scale;
     }
 
     /// <summary>||concat of the layer's gradients|| (equal to the tensor norm under per-tensor grouping).</summary>
@@ -206,8 +289,9 @@ public sealed class StepContext
     }
 
     /// <summary>
-    /// Scales gradient <paramref name="i"/> by <paramref name="factor"/> in place, keeping the
-    /// cached norm exact without another pass (the norm scales by |factor|).
+    /// Scales gradient <paramref name="i"/> by <paramref name="factor"/>, keeping the cached norm exact
+    /// (it scales by |factor|). The multiplication is deferred: it happens when a transform next
+    /// reads the gradient (<see cref="Gradient"/>), or inside the update rule's own pass.
     /// </summary>
     public void ScaleGradient(int i, double factor)
     {
@@ -217,8 +301,7 @@ public sealed class StepContext
             return;
         }
 
-        Tensor g = Gradient(i);
-        Kernels(i).Scale(g.Storage, g.Numel, factor);
+        _pendingScale[i] *= factor;
         if (_normValid[i])
         {
             _squaredNorms[i] *= factor * factor;

@@ -82,11 +82,12 @@ public sealed class AdamRule : IUpdateRule
     {
         ArgumentNullException.ThrowIfNull(context);
         ParameterState state = context.Parameters[i];
-        Tensor p = state.Parameter.Data, g = context.Gradient(i);
+        Tensor p = state.Parameter.Data;
+        var (g, gradientScale) = context.TakeGradientWithPendingScale(i);
         Tensor m = state.Buffer(ExpAvg), v = state.Buffer(ExpAvgSq);
         Tensor? vmax = Amsgrad ? state.Buffer(MaxExpAvgSq) : null;
         state.Step++;
-        var c = AdamCoefficients.ForStep(state.Step, lr, Beta1, Beta2, Eps, weightDecay, DecoupledWeightDecay, Maximize);
+        var c = AdamCoefficients.ForStep(state.Step, lr, Beta1, Beta2, Eps, weightDecay, DecoupledWeightDecay, Maximize) with { GradientScale = gradientScale };
         context.Kernels(i).AdamStep(p.Storage, g.Storage, m.Storage, v.Storage, vmax?.Storage, p.Numel, c);
     }
 }

@@ -221,6 +221,14 @@ public sealed class SpampShaping : IGradientTransform
         if (ng > 0 && tau > 0)
         {
             alpha = PowerShaping ? (H ?? DefaultH)(ng / bound) : 1.0;
+            if (Math.Abs(1 - alpha) * MaxLogMagnitude < Precision(context, positions))
+            {
+                // A ratio above 1 only by rounding gives an exponent within ulps of 1. Raising values
+                // whose |ln u| is below MaxLogMagnitude to it moves none of them by more than the
+                // gradient type's rounding, so the transcendental pass would change nothing.
+                alpha = 1;
+            }
+
             double factor = 1, ns = ng;
             if (alpha != 1.0)
             {
@@ -259,6 +267,23 @@ public sealed class SpampShaping : IGradientTransform
         }
 
         Report(context, layer, positions, tau, alpha, projected);
+    }
+
+    /// <summary>A bound on |ln u| for the normalised values the power acts on (float32's range spans e^-104..e^89; shaped values sit far inside).</summary>
+    private const double MaxLogMagnitude = 40;
+
+    /// <summary>The relative rounding of the group's gradient type (float32 unless every tensor is float64).</summary>
+    private static double Precision(StepContext context, ReadOnlySpan<int> positions)
+    {
+        foreach (int position in positions)
+        {
+            if (context.Parameters[position].Parameter.DType != DType.Float64)
+            {
+                return 1.1920929e-7; // 2^-23
+            }
+        }
+
+        return 2.220446049250313e-16; // 2^-52
     }
 
     /// <summary>Advances the group's threshold with the norm <paramref name="ng"/> and returns tau for this step.</summary>

@@ -145,6 +145,7 @@ public sealed class StableSpamRule : IUpdateRule
             if (n > 0)
             {
                 context.ScaleGradient(i, c / n);
+                g = context.Gradient(i); // applies the (deferred) scale to the memory this rule reads next
             }
 
             long kA;

@@ -74,8 +74,9 @@ public abstract partial class OptimizerKernels
 /// <param name="Decay">The factor p is multiplied by before the step (AdamW: 1 - lr*wd; Adam: 1).</param>
 /// <param name="L2">The coupled L2 coefficient added to the gradient (Adam: wd; AdamW: 0).</param>
 /// <param name="Maximize">Ascend instead of descend (negate the gradient).</param>
+/// <param name="GradientScale">A factor on the gradient applied as it is read (a clip or projection folded into the update's pass).</param>
 public readonly record struct AdamCoefficients(double Beta1, double Beta2, double Eps, double StepSize,
-    double BiasCorrection1, double BiasCorrection2Sqrt, double Decay, double L2, bool Maximize)
+    double BiasCorrection1, double BiasCorrection2Sqrt, double Decay, double L2, bool Maximize, double GradientScale = 1)
 {
     /// <summary>The coefficients of step <paramref name="step"/> (1-based) with the given hyperparameters.</summary>
     public static AdamCoefficients ForStep(long step, double lr, double beta1, double beta2, double eps,

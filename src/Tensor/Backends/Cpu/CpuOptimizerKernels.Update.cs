@@ -158,18 +158,25 @@ internal sealed unsafe partial class CpuOptimizerKernels
         private readonly T _beta2 = T.CreateTruncating(c.Beta2), _oneMinusBeta2 = T.CreateTruncating(1 - c.Beta2);
         private readonly T _eps = T.CreateTruncating(c.Eps), _negStepSize = T.CreateTruncating(-c.StepSize);
         private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _decay = T.CreateTruncating(c.Decay), _l2 = T.CreateTruncating(c.L2);
-        private readonly bool _decoupled = c.Decay != 1, _coupled = c.L2 != 0, _maximize = c.Maximize;
+        private readonly bool _decoupled = c.Decay != 1, _coupled = c.L2 != 0, _maximize = c.Maximize, _scaled = c.GradientScale != 1;
+        private readonly T _gradientScale = T.CreateTruncating(c.GradientScale);
 
         public int Run<TV>(int i, int end) where TV : struct, ISimdLanes<TV, T>
         {
             TV beta1 = TV.Broadcast(_beta1), oneMinusBeta1 = TV.Broadcast(_oneMinusBeta1);
             TV beta2 = TV.Broadcast(_beta2), oneMinusBeta2 = TV.Broadcast(_oneMinusBeta2);
             TV eps = TV.Broadcast(_eps), negStepSize = TV.Broadcast(_negStepSize), bc2Sqrt = TV.Broadcast(_bc2Sqrt);
-            TV decay = TV.Broadcast(_decay), l2 = TV.Broadcast(_l2);
+            TV decay = TV.Broadcast(_decay), l2 = TV.Broadcast(_l2), gradientScale = TV.Broadcast(_gradientScale);
             for (; i <= end - TV.Count; i += TV.Count)
             {
                 TV p = TV.Load(param + i);
                 TV g = TV.Load(grad + i);
+                if (_scaled)
+                {
+                    // The same float multiply a separate scaling pass would have done, so results are identical.
+                    g *= gradientScale;
+                }
+
                 if (_decoupled)
                 {
                     p *= decay;
