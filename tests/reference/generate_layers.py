@@ -235,6 +235,31 @@ x = randn(5, 4)
 with torch.no_grad():
     seq_out = seq(x)
 
+# A small CNN and a small transformer block, saved as safetensors (the interoperability
+# check): the C# test loads each file into the same Spamp model and must reproduce these outputs.
+gen = torch.Generator().manual_seed(1234)
+cnn = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
+with torch.no_grad():
+    cnn[1].running_mean.copy_(torch.randn(4, generator=gen) * 0.1)
+    cnn[1].running_var.copy_(torch.rand(4, generator=gen) + 0.5)
+    cnn[1].weight.copy_(torch.rand(4, generator=gen) + 0.5)
+    cnn[1].bias.copy_(torch.randn(4, generator=gen) * 0.1)
+cnn.eval()
+cnn_x = torch.randn(2, 1, 8, 8, generator=gen)
+block = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True, norm_first=True)
+block.eval()
+block_x = torch.randn(2, 5, 16, generator=gen)
+with torch.no_grad():
+    cnn_out = cnn(cnn_x)
+    block_out = block(block_x)
+write_safetensors(os.path.join(OUT, "small_cnn.safetensors"), cnn.state_dict(), {"format": "pt"})
+write_safetensors(os.path.join(OUT, "transformer_block.safetensors"), block.state_dict(), {"format": "pt"})
+with open(os.path.join(OUT, "models.json"), "w") as f:
+    json.dump({"torch": torch.__version__,
+               "small_cnn": {"input": tj(cnn_x), "output": tj(cnn_out)},
+               "transformer_block": {"input": tj(block_x), "output": tj(block_out)}}, f)
+
 with open(os.path.join(OUT, "layers.json"), "w") as f:
     json.dump({"torch": torch.__version__, "cases": CASES, "safetensors": st_json,
                "sequential": {"input": tj(x), "output": tj(seq_out)}}, f)
