@@ -11,20 +11,6 @@ namespace Spamp.Tests.Gradients;
 [TestFixture]
 public sealed class TorchParityTests
 {
-    /// <summary>Largest accepted |got - expected| / max(|expected|, Floor * max|expected| of that tensor).</summary>
-    private const double Tolerance = 1e-5;
-
-    /// <summary>
-    /// Elements much smaller than the tensor's largest come from cancellation of terms as large as
-    /// the largest (gelu's cdf + x pdf near x = -0.75, 1 + tanh(u) for very negative u, log-softmax's
-    /// dy - exp(y) sum(dy)); in float32 both libraries get those right only to about one unit in the
-    /// last place of the large terms, and PyTorch is not the more accurate one: against float64,
-    /// gelu_tanh(-5.0576) is -1.548290e-7, Spamp gives -1.548290e-7 and PyTorch -1.507278e-7. So the
-    /// error of such elements is measured against this fraction of the tensor's largest magnitude:
-    /// an absolute error of 1e-7 of the largest, about one float32 ulp of it.
-    /// </summary>
-    private const double Floor = 1e-2;
-
     private static readonly string DataPath = Path.Combine(TestContext.CurrentContext.TestDirectory, "reference", "ops.json");
 
     [TestCaseSource(nameof(Cases))]
@@ -33,16 +19,16 @@ public sealed class TorchParityTests
         using var scope = TensorScope.Begin();
         JsonElement args = c.GetProperty("args");
         Variable[] inputs = c.GetProperty("inputs").EnumerateArray()
-            .Select(i => new Variable(Load(i), requiresGrad: true))
+            .Select(i => new Variable(PyTorchReference.Load(i), requiresGrad: true))
             .ToArray();
         bool transpose = args.TryGetProperty("transpose_inputs", out JsonElement t) && t.GetBoolean();
         Variable[] seen = inputs.Select(v => transpose && v.Rank >= 2 ? v.Transpose(-1, -2) : v).ToArray();
 
         Variable output = Apply(c.GetProperty("op").GetString()!, args, seen);
         Assert.That(output.DType, Is.EqualTo(DType.Float32));
-        AssertClose("output", output.Data, c.GetProperty("output"));
+        PyTorchReference.AssertClose("output", output.Data, c.GetProperty("output"));
 
-        using Tensor upstream = Load(c.GetProperty("upstream"));
+        using Tensor upstream = PyTorchReference.Load(c.GetProperty("upstream"));
         output.Backward(upstream);
         JsonElement[] grads = c.GetProperty("grads").EnumerateArray().ToArray();
         for (int i = 0; i < inputs.Length; i++)
@@ -53,7 +39,7 @@ public sealed class TorchParityTests
             }
 
             Assert.That(inputs[i].Grad, Is.Not.Null, $"input {i} received no gradient");
-            AssertClose($"gradient of input {i}", inputs[i].Grad!, grads[i]);
+            PyTorchReference.AssertClose($"gradient of input {i}", inputs[i].Grad!, grads[i]);
         }
     }
 
@@ -161,38 +147,6 @@ public sealed class TorchParityTests
         return a.TryGetProperty("index_shape", out JsonElement shape)
             ? Tensor.From(values, shape.EnumerateArray().Select(e => e.GetInt32()).ToArray())
             : Tensor.From(values);
-    }
-
-    private static Tensor Load(JsonElement t)
-    {
-        float[] data = t.GetProperty("data").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
-        int[] shape = t.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        return Tensor.From<float>(data, new Shape(shape));
-    }
-
-    private static void AssertClose(string what, Tensor got, JsonElement expectedJson)
-    {
-        int[] shape = expectedJson.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        Assert.That(got.Shape, Is.EqualTo(new Shape(shape)), $"{what}: shape");
-        double[] expected = expectedJson.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        using Tensor asFloat = got.To(DType.Float32);
-        float[] actual = asFloat.ToArray<float>();
-        double scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
-        double floor = Math.Max(Floor * scale, 1e-30);
-        double worst = 0;
-        int worstAt = -1;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(actual[i] - expected[i]) / Math.Max(Math.Abs(expected[i]), floor);
-            if (!(error <= worst))
-            {
-                worst = error;
-                worstAt = i;
-            }
-        }
-
-        Assert.That(worst, Is.LessThanOrEqualTo(Tolerance),
-            $"{what}: element {worstAt} is {(worstAt >= 0 ? actual[worstAt] : 0)}, PyTorch has {(worstAt >= 0 ? expected[worstAt] : 0)} (relative error {worst:E2})");
     }
 
     private static string Str(JsonElement a, string key) => a.GetProperty(key).GetString()!;

@@ -45,20 +45,20 @@ public sealed class BatchNormTests
         module.Train(a.GetProperty("training").GetBoolean());
         var input = new Variable(x, requiresGrad: true);
         Variable output = module.Forward(input);
-        ConvReference.AssertClose("output", output.Data, c.GetProperty("output"));
+        PyTorchReference.AssertClose("output", output.Data, c.GetProperty("output"));
         output.Backward(ConvReference.Load(c.GetProperty("upstream")));
         JsonElement[] grads = c.GetProperty("grads").EnumerateArray().ToArray();
-        ConvReference.AssertClose("input gradient", input.Grad!, grads[0]);
+        PyTorchReference.AssertClose("input gradient", input.Grad!, grads[0]);
         if (affine)
         {
-            ConvReference.AssertClose("weight gradient", module.Weight!.Grad!, grads[1]);
-            ConvReference.AssertClose("bias gradient", module.Bias!.Grad!, grads[2]);
+            PyTorchReference.AssertClose("weight gradient", module.Weight!.Grad!, grads[1]);
+            PyTorchReference.AssertClose("bias gradient", module.Bias!.Grad!, grads[2]);
         }
 
         if (track)
         {
-            ConvReference.AssertClose("running_mean", module.RunningMean!, c.GetProperty("running_mean"));
-            ConvReference.AssertClose("running_var", module.RunningVar!, c.GetProperty("running_var"));
+            PyTorchReference.AssertClose("running_mean", module.RunningMean!, c.GetProperty("running_mean"));
+            PyTorchReference.AssertClose("running_var", module.RunningVar!, c.GetProperty("running_var"));
             Assert.That(module.NumBatchesTracked!.Item<long>(), Is.EqualTo(c.GetProperty("num_batches_tracked").GetInt64()));
         }
         else

@@ -10,10 +10,6 @@ namespace Spamp.Tests.Layers;
 /// </summary>
 internal static class ConvReference
 {
-    public const double Tolerance = 1e-5;
-
-    public const double Floor = 1e-2;
-
     private static readonly Lazy<JsonDocument> Document = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "reference", "conv.json"))));
 
@@ -51,7 +47,7 @@ internal static class ConvReference
             .Select(i => Load(i) is { } t ? new Variable(t, requiresGrad: true) : null)
             .ToArray();
         Variable output = apply(inputs);
-        AssertClose("output", output.Data, c.GetProperty("output"));
+        PyTorchReference.AssertClose("output", output.Data, c.GetProperty("output"));
         output.Backward(Load(c.GetProperty("upstream")));
         JsonElement[] grads = c.GetProperty("grads").EnumerateArray().ToArray();
         for (int i = 0; i < inputs.Length; i++)
@@ -62,33 +58,8 @@ internal static class ConvReference
             }
 
             Assert.That(inputs[i]!.Grad, Is.Not.Null, $"input {i} received no gradient");
-            AssertClose($"gradient of input {i}", inputs[i]!.Grad!, grads[i]);
+            PyTorchReference.AssertClose($"gradient of input {i}", inputs[i]!.Grad!, grads[i]);
         }
-    }
-
-    public static void AssertClose(string what, Tensor got, JsonElement expectedJson)
-    {
-        int[] shape = expectedJson.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        Assert.That(got.Shape, Is.EqualTo(new Shape(shape)), $"{what}: shape");
-        double[] expected = expectedJson.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        using Tensor asFloat = got.To(DType.Float32);
-        float[] actual = asFloat.ToArray<float>();
-        double scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
-        double floor = Math.Max(Floor * scale, 1e-30);
-        double worst = 0;
-        int worstAt = -1;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(actual[i] - expected[i]) / Math.Max(Math.Abs(expected[i]), floor);
-            if (!(error <= worst))
-            {
-                worst = error;
-                worstAt = i;
-            }
-        }
-
-        Assert.That(worst, Is.LessThanOrEqualTo(Tolerance),
-            $"{what}: element {worstAt} is {(worstAt >= 0 ? actual[worstAt] : 0)}, PyTorch has {(worstAt >= 0 ? expected[worstAt] : 0)} (relative error {worst:E2})");
     }
 
     public static Size2 Pair(JsonElement e) =>

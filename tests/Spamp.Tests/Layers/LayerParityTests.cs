@@ -13,16 +13,6 @@ namespace Spamp.Tests.Layers;
 [TestFixture]
 public sealed class LayerParityTests
 {
-    /// <summary>
-    /// Largest accepted |got - expected| / max(|expected|, Floor * max|expected| of that tensor): 1e-5
-    /// relative, except that entries much smaller than the tensor's largest (results of cancellation,
-    /// such as layer-norm input gradients or softmax minus one-hot) are measured relative to 1% of the
-    /// tensor's largest magnitude, i.e. an absolute error of about 1e-7 of it, a float32 ulp.
-    /// </summary>
-    private const double Tolerance = 1e-5;
-
-    private const double Floor = 1e-2;
-
     private static readonly string DataPath = Path.Combine(TestContext.CurrentContext.TestDirectory, "reference", "layers.json");
 
     [TestCaseSource(nameof(Cases))]
@@ -35,12 +25,12 @@ public sealed class LayerParityTests
         var state = new Dictionary<string, Tensor>();
         foreach (JsonProperty p in c.GetProperty("state").EnumerateObject())
         {
-            state[p.Name] = Load(p.Value);
+            state[p.Name] = PyTorchReference.Load(p.Value);
         }
 
         module.LoadStateDict(state, strict: true);
-        Variable[] inputs = c.GetProperty("inputs").EnumerateArray().Select(i => new Variable(Load(i), requiresGrad: true)).ToArray();
-        Tensor? indices = c.GetProperty("indices").ValueKind == JsonValueKind.Null ? null : LoadIndices(c.GetProperty("indices"));
+        Variable[] inputs = c.GetProperty("inputs").EnumerateArray().Select(i => new Variable(PyTorchReference.Load(i), requiresGrad: true)).ToArray();
+        Tensor? indices = c.GetProperty("indices").ValueKind == JsonValueKind.Null ? null : PyTorchReference.Load(c.GetProperty("indices"), DType.Int64);
 
         Variable output = layer switch
         {
@@ -52,20 +42,20 @@ public sealed class LayerParityTests
             _ => module.Forward(inputs[0]),
         };
 
-        AssertClose("output", output.Data, c.GetProperty("output"));
-        using Tensor upstream = Load(c.GetProperty("upstream"));
+        PyTorchReference.AssertClose("output", output.Data, c.GetProperty("output"));
+        using Tensor upstream = PyTorchReference.Load(c.GetProperty("upstream"));
         output.Backward(upstream);
         JsonElement grads = c.GetProperty("grads");
         for (int i = 0; i < inputs.Length; i++)
         {
             Assert.That(inputs[i].Grad, Is.Not.Null, $"input {i} received no gradient");
-            AssertClose($"gradient of input {i}", inputs[i].Grad!, grads.GetProperty($"input{i}"));
+            PyTorchReference.AssertClose($"gradient of input {i}", inputs[i].Grad!, grads.GetProperty($"input{i}"));
         }
 
         foreach (var (name, parameter) in module.NamedParameters())
         {
             Assert.That(parameter.Grad, Is.Not.Null, $"parameter {name} received no gradient");
-            AssertClose($"gradient of {name}", parameter.Grad!, grads.GetProperty(name));
+            PyTorchReference.AssertClose($"gradient of {name}", parameter.Grad!, grads.GetProperty(name));
         }
     }
 
@@ -109,36 +99,6 @@ public sealed class LayerParityTests
         foreach (JsonElement c in document.RootElement.GetProperty("cases").EnumerateArray())
         {
             yield return new TestCaseData(c.Clone()).SetName(c.GetProperty("name").GetString()!);
-        }
-    }
-
-    internal static Tensor Load(JsonElement t)
-    {
-        float[] data = t.GetProperty("data").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        int[] shape = t.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-        return Tensor.From<float>(data, new Shape(shape));
-    }
-
-    private static Tensor LoadIndices(JsonElement t)
-    {
-        long[] data = t.GetProperty("data").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-        int[] shape = t.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-        return Tensor.From<long>(data, new Shape(shape));
-    }
-
-    internal static void AssertClose(string what, Tensor got, JsonElement expected)
-    {
-        int[] shape = expected.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-        Assert.That(got.Shape, Is.EqualTo(new Shape(shape)), $"{what}: shape");
-        float[] want = expected.GetProperty("data").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        double[] have = got.ToDoubleArray();
-        double largest = want.Length == 0 ? 0 : want.Max(v => Math.Abs((double)v));
-        for (int i = 0; i < want.Length; i++)
-        {
-            double scale = Math.Max(Math.Abs((double)want[i]), Floor * largest);
-            double error = Math.Abs(have[i] - want[i]);
-            Assert.That(error <= Tolerance * scale || error == 0, Is.True,
-                $"{what}: element {i} is {have[i]:R}, PyTorch {want[i]:R} (|diff| {error:E2}, allowed {Tolerance * scale:E2})");
         }
     }
 

@@ -49,8 +49,8 @@ public sealed class SafeTensorsTests
         model.LoadSafeTensors(Path.Combine(DataDirectory, "sequential.safetensors"));
         using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(DataDirectory, "layers.json")));
         JsonElement sequential = document.RootElement.GetProperty("sequential");
-        Variable output = model.Forward(new Variable(LayerParityTests.Load(sequential.GetProperty("input"))));
-        LayerParityTests.AssertClose("output", output.Data, sequential.GetProperty("output"));
+        Variable output = model.Forward(new Variable(PyTorchReference.Load(sequential.GetProperty("input"))));
+        PyTorchReference.AssertClose("output", output.Data, sequential.GetProperty("output"));
     }
 
     [Test]
