@@ -69,4 +69,41 @@ public class TorchOptimParityTests
 
     private static Tensor Load(JsonElement t) =>
         TensorScope.Detach(Tensor.From(Data(t), [.. t.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())]));
+
+    public static IEnumerable<TestCaseData> ClipCases()
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(DataPath));
+        int index = 0;
+        foreach (JsonElement c in doc.RootElement.GetProperty("clip_grad_norm").EnumerateArray())
+        {
+            yield return new TestCaseData(c.Clone()).SetArgDisplayNames($"clip_grad_norm_{index++}_norm_{c.GetProperty("norm_type")}");
+        }
+    }
+
+    /// <summary>
+    /// ClipGradNorm inside a real step (SGD with lr 0, so only the gradients change) against
+    /// torch.nn.utils.clip_grad_norm_: the returned pre-clip total and the clipped gradients.
+    /// </summary>
+    [TestCaseSource(nameof(ClipCases))]
+    public void ClipGradNormMatchesPyTorch(JsonElement c)
+    {
+        JsonElement normType = c.GetProperty("norm_type");
+        double p = normType.ValueKind == JsonValueKind.String ? double.PositiveInfinity : normType.GetDouble();
+        JsonElement[] grads = [.. c.GetProperty("grads").EnumerateArray()];
+        Parameter[] ps = [.. grads.Select((g, j) =>
+        {
+            Tensor gradient = PyTorchReference.Load(g);
+            return new Parameter(Tensor.ZerosLike(gradient), $"p{j}") { Grad = TensorScope.Detach(gradient) };
+        })];
+        var clip = new ClipGradNorm(c.GetProperty("max_norm").GetDouble(), p);
+        new Sgd(ps, lr: 0, shaping: clip).Step();
+        double expectedTotal = c.GetProperty("total_norm").GetDouble();
+        Assert.That(clip.LastTotalNorm, Is.EqualTo(expectedTotal).Within(1e-6 * expectedTotal));
+        JsonElement[] clipped = [.. c.GetProperty("clipped").EnumerateArray()];
+        for (int j = 0; j < ps.Length; j++)
+        {
+            PyTorchReference.AssertClose($"clipped gradient {j}", ps[j].Grad!, clipped[j], tolerance: 1e-6);
+            ps[j].Dispose();
+        }
+    }
 }
