@@ -76,30 +76,3 @@ public class DeviceOutOfMemoryException : OutOfMemoryException
     /// <summary>Required by design guidelines.</summary>
     public DeviceOutOfMemoryException(string message, Exception innerException) : base(message, innerException) { }
 }
-
-/// <summary>
-/// A backend does not implement a primitive yet (a GPU backend that is still being written). The
-/// message names the primitive and the backend, so a user knows to compute that step on another
-/// device; the rest of the backend is usable.
-/// </summary>
-public class PrimitiveNotImplementedException : NotSupportedException
-{
-    /// <summary>Creates the exception for <paramref name="primitive"/> of <paramref name="backend"/>.</summary>
-    public PrimitiveNotImplementedException(string primitive, string backend)
-        : base($"{primitive}: the {backend} backend does not implement this primitive yet")
-    {
-        Primitive = primitive;
-    }
-
-    /// <summary>Required by design guidelines.</summary>
-    public PrimitiveNotImplementedException() { }
-
-    /// <summary>Required by design guidelines.</summary>
-    public PrimitiveNotImplementedException(string message) : base(message) { }
-
-    /// <summary>Required by design guidelines.</summary>
-    public PrimitiveNotImplementedException(string message, Exception innerException) : base(message, innerException) { }
-
-    /// <summary>The missing primitive's name (<c>Backend.Cast</c>, ...), when known.</summary>
-    public string? Primitive { get; }
-}

@@ -23,47 +23,6 @@ public static class BackendSource
     }
 }
 
-/// <summary>
-/// Turns a test that fails only because its backend lacks a primitive
-/// (<see cref="PrimitiveNotImplementedException"/>) into an inconclusive result naming the
-/// primitive, as <c>Assume</c> would: a GPU backend under construction runs every test it can.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
-public sealed class SkipUnimplementedPrimitivesAttribute : Attribute, NUnit.Framework.Interfaces.IWrapTestMethod
-{
-    public NUnit.Framework.Internal.Commands.TestCommand Wrap(NUnit.Framework.Internal.Commands.TestCommand command) => new Command(command);
-
-    private sealed class Command(NUnit.Framework.Internal.Commands.TestCommand inner) : NUnit.Framework.Internal.Commands.DelegatingTestCommand(inner)
-    {
-        public override NUnit.Framework.Internal.TestResult Execute(NUnit.Framework.Internal.TestExecutionContext context)
-        {
-            try
-            {
-                return innerCommand.Execute(context);
-            }
-            catch (Exception e) when (Missing(e) is { } missing)
-            {
-                // NUnit rethrows a test's exception wrapped; the primitive's own message says which is missing.
-                context.CurrentResult.SetResult(NUnit.Framework.Interfaces.ResultState.Inconclusive, missing.Message);
-                return context.CurrentResult;
-            }
-        }
-
-        private static PrimitiveNotImplementedException? Missing(Exception? e)
-        {
-            for (; e is not null; e = e.InnerException)
-            {
-                if (e is PrimitiveNotImplementedException missing)
-                {
-                    return missing;
-                }
-            }
-
-            return null;
-        }
-    }
-}
-
 /// <summary>A view to test a primitive on: its layout and the storage size it needs.</summary>
 public sealed record TestView(string Kind, Layout Layout, int StorageSize)
 {

@@ -12,7 +12,6 @@ namespace Spamp.Tests.Backends;
 /// sizes above the parallel threshold.
 /// </summary>
 [TestFixtureSource(typeof(BackendSource), nameof(BackendSource.Backends))]
-[SkipUnimplementedPrimitives]
 public sealed class CpuBackendElementwiseTests(Backend backend)
 {
     private static readonly int[][] Shapes = [[], [0], [1], [7], [33, 5], [2, 3, 4], [300, 257]];

@@ -7,7 +7,6 @@ namespace Spamp.Tests.Backends;
 
 /// <summary>Indexing, matrix products and random fills of a <see cref="Backend"/> against naive references.</summary>
 [TestFixtureSource(typeof(BackendSource), nameof(BackendSource.Backends))]
-[SkipUnimplementedPrimitives]
 public sealed class CpuBackendIndexingTests(Backend backend)
 {
     private static readonly DType[] IndexTypes = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Float16, DType.BFloat16, DType.Bool];

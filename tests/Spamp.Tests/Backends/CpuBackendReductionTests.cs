@@ -7,7 +7,6 @@ namespace Spamp.Tests.Backends;
 
 /// <summary>Reductions, arg-reductions and softmax of a <see cref="Backend"/> against naive double loops.</summary>
 [TestFixtureSource(typeof(BackendSource), nameof(BackendSource.Backends))]
-[SkipUnimplementedPrimitives]
 public sealed class CpuBackendReductionTests(Backend backend)
 {
     private readonly System.Random _random = new(99);

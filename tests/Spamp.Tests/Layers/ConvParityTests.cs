@@ -18,7 +18,7 @@ public sealed class ConvParityTests
     {
         JsonElement a = c.GetProperty("args");
         bool is1d = c.GetProperty("op").GetString() == "conv1d";
-        ConvReference.Check(c, v => is1d
+        ConvReference.AssertMatchesPyTorch(c, v => is1d
             ? Functional.Conv1d(v[0]!, v[1]!, v[2], a.GetProperty("stride").GetInt32(), ConvReference.Padding(a.GetProperty("padding")),
                 a.GetProperty("dilation").GetInt32(), a.GetProperty("groups").GetInt32())
             : Functional.Conv2d(v[0]!, v[1]!, v[2], ConvReference.Pair(a.GetProperty("stride")), ConvReference.Padding(a.GetProperty("padding")),

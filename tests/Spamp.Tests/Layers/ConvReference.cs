@@ -40,7 +40,7 @@ internal static class ConvReference
     }
 
     /// <summary>Runs <paramref name="apply"/> on the case's inputs (null ones stay null), checks the output and the gradients of sum(output * upstream).</summary>
-    public static void Check(JsonElement c, Func<Variable?[], Variable> apply)
+    public static void AssertMatchesPyTorch(JsonElement c, Func<Variable?[], Variable> apply)
     {
         using var scope = TensorScope.Begin();
         Variable?[] inputs = c.GetProperty("inputs").EnumerateArray()
