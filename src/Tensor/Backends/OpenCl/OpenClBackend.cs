@@ -1,3 +1,4 @@
+using Spamp.Backends.Gpu;
 using Spamp.Backends.Kernels;
 using Spamp.Memory;
 using static Spamp.Backends.OpenCl.OpenClNative;
@@ -6,22 +7,17 @@ namespace Spamp.Backends.OpenCl;
 
 /// <summary>
 /// The backend of one OpenCL 1.2 device (any vendor's GPU, or PoCL on the CPU, which is how CI runs
-/// these kernels for real). Kernels come from the shared sources in <c>Backends/Kernels</c>,
-/// compiled per element type on first use, cached in memory and on disk (<see cref="BinaryCache"/>).
-/// Work is enqueued on one in-order queue and never waited for, except when values are read back
-/// (<see cref="Download{T}"/>) or <see cref="Synchronize"/> is called: both count in
-/// <see cref="Synchronizations"/>.
+/// these kernels for real). The primitives are <see cref="GpuBackend"/>'s; this class is the driver
+/// under them: kernels from the shared sources in <c>Backends/Kernels</c>, compiled per element type
+/// on first use and cached in memory and on disk (<see cref="BinaryCache"/>), launched on one in-order
+/// command queue that is never waited for except to read values back.
 /// </summary>
-public sealed unsafe partial class OpenClBackend : Backend, IDisposable
+public sealed unsafe class OpenClBackend : GpuBackend, IDisposable
 {
-    private const int GroupSize = 256;
-
     private readonly OpenClDevice _device;
     private readonly OpenClAllocator _allocator;
-    private readonly Lock _gate = new();
     private readonly Dictionary<(string Family, int Variant), nint> _programs = [];
     private readonly Dictionary<(string Family, int Variant, string Kernel), OpenClKernel> _kernels = [];
-    private long _synchronizations;
 
     private OpenClBackend(Device device, OpenClDevice openCl)
     {
@@ -46,26 +42,24 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
     /// <inheritdoc/>
     public override CachingAllocator Allocator => _allocator;
 
-    /// <inheritdoc/>
-    public override long Synchronizations => Interlocked.Read(ref _synchronizations);
-
     /// <summary>The device's name, platform and driver, for logs.</summary>
     public string Description => _device.ToString();
 
-    /// <summary>Whether the device computes in float64 (cl_khr_fp64); without it Float64 tensors cannot be computed on.</summary>
-    public bool SupportsFloat64 => _device.HasFp64;
+    /// <inheritdoc/>
+    public override string DeviceName => _device.Name;
 
-    /// <summary>Waits until every queued command has finished (counts as a synchronisation).</summary>
-    public void Synchronize()
-    {
-        Interlocked.Increment(ref _synchronizations);
-        Check(clFinish(_device.Queue), "clFinish");
-    }
+    /// <inheritdoc/>
+    /// <remarks>OpenCL devices compute in float64 only with the cl_khr_fp64 extension.</remarks>
+    public override bool SupportsFloat64 => _device.HasFp64;
+
+    private protected override int MaxGroupSize => _device.MaxWorkGroupSize;
+
+    private protected override void WaitForQueue() => Check(clFinish(_device.Queue), "clFinish");
 
     /// <summary>Releases the cached buffers, kernels, programs, queue and context. Tensors on this device are unusable afterwards.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _ = clFinish(_device.Queue);
             _allocator.EmptyCache();
@@ -85,10 +79,24 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
         }
     }
 
+    // ---- memory --------------------------------------------------------------------------------
+
+    private protected override void WriteBytes(Storage dst, long byteOffset, void* source, long bytes) =>
+        Check(clEnqueueWriteBuffer(_device.Queue, Buf(dst).Memory, True, (nuint)byteOffset, (nuint)bytes, source, 0, null, null), "clEnqueueWriteBuffer");
+
+    private protected override void ReadBytes(Storage src, long byteOffset, void* destination, long bytes) =>
+        Check(clEnqueueReadBuffer(_device.Queue, Buf(src).Memory, True, (nuint)byteOffset, (nuint)bytes, destination, 0, null, null), "clEnqueueReadBuffer");
+
+    private protected override void CopyBytes(Storage src, long srcByteOffset, Storage dst, long dstByteOffset, long bytes) =>
+        Check(clEnqueueCopyBuffer(_device.Queue, Buf(src).Memory, Buf(dst).Memory, (nuint)srcByteOffset, (nuint)dstByteOffset, (nuint)bytes, 0, null, null), "clEnqueueCopyBuffer");
+
+    private protected override void FillBytes(Storage dst, long byteOffset, void* pattern, int patternSize, long bytes) =>
+        Check(clEnqueueFillBuffer(_device.Queue, Buf(dst).Memory, pattern, (nuint)patternSize, (nuint)byteOffset, (nuint)bytes, 0, null, null), "clEnqueueFillBuffer");
+
     // ---- kernels -------------------------------------------------------------------------------
 
-    /// <summary>The launcher of <paramref name="kernel"/> in <paramref name="family"/> for <paramref name="variant"/> (a dtype, or an element size for the data family). Call under <see cref="_gate"/>.</summary>
-    private OpenClKernel Kernel(string family, int variant, string kernel)
+    /// <inheritdoc/>
+    private protected override GpuKernel Kernel(string family, int variant, string kernel)
     {
         if (_kernels.TryGetValue((family, variant, kernel), out var launcher))
         {
@@ -109,12 +117,10 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
             throw new OpenClException(status, "clCreateKernel", $"kernel {kernel} of {family}.cl");
         }
 
-        launcher = new OpenClKernel(handle, kernel);
+        launcher = new OpenClKernel(handle, kernel, _device.Queue);
         _kernels[(family, variant, kernel)] = launcher;
         return launcher;
     }
-
-    private OpenClKernel Kernel(string family, DType dtype, string kernel) => Kernel(family, (int)dtype, kernel);
 
     private nint Program(string family, int variant)
     {
@@ -149,40 +155,9 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
         return program;
     }
 
-    private string Options(string family, int variant)
-    {
-        string scalar = _device.HasFp64 ? "-D SPAMP_FP64 -D SCALAR=double" : "-D SCALAR=float";
-        string types = family == "data"
-            ? variant switch { 1 => "-D E=uchar", 2 => "-D E=ushort", 4 => "-D E=uint", _ => "-D E=ulong" }
-            : family == "random" ? ""
-            : family == "cast" ? $"-D SRC_KIND={variant}"
-            : family == "indexing" ? IndexingOptions((DType)variant)
-            : TypeOptions((DType)variant);
-        return $"-cl-std=CL1.2 {scalar} {types}";
-    }
-
-    private string TypeOptions(DType dtype) => dtype switch
-    {
-        DType.Float32 => "-D T=float -D IS_FLOAT=1",
-        DType.Float64 when _device.HasFp64 => "-D T=double -D IS_FLOAT=1",
-        DType.Float64 => throw new NotSupportedException($"float64: OpenCL device {_device.Name} has no double precision (cl_khr_fp64)"),
-        DType.Int32 => "-D T=int -D IS_FLOAT=0 -D T_MIN=(-2147483647-1) -D T_MAX=2147483647",
-        DType.Int64 => "-D T=i64 -D IS_FLOAT=0 -D T_MIN=(-9223372036854775807L-1) -D T_MAX=9223372036854775807L",
-        DType.Bool => "-D T=uchar -D IS_FLOAT=0 -D T_MIN=0 -D T_MAX=1",
-        _ => throw new NotSupportedException($"{dtype.Name()}: the OpenCL backend computes only float32, float64, int32, int64 and bool (half types are computed in float32 by the Tensor API)"),
-    };
-
-    // The accumulating index kernels keep sums of bfloat16 in float and combine bools with "or".
-    private static string IndexingOptions(DType dtype) => dtype switch
-    {
-        DType.Float32 => "-D S=float -D A=float",
-        DType.Float64 => "-D S=double -D A=double",
-        DType.Int32 => "-D S=int -D A=int",
-        DType.Int64 => "-D S=i64 -D A=i64",
-        DType.BFloat16 => "-D S=ushort -D A=float -D S_BF16",
-        DType.Bool => "-D S=uchar -D A=int -D S_BOOL",
-        _ => throw new NotSupportedException($"{dtype.Name()}: accumulating index operations take float32, float64, int32, int64, bfloat16 or bool"),
-    };
+    // OpenCL C 1.2 with the family's definitions as -D options.
+    private string Options(string family, int variant) =>
+        "-cl-std=CL1.2 " + string.Join(' ', Definitions(family, variant).Select(d => "-D " + d));
 
     /// <summary>Compiles an OpenCL program from source for this device; a failure carries the options and the compiler's full log.</summary>
     internal nint FromSource(string source, string options, string family)
@@ -268,5 +243,4 @@ public sealed unsafe partial class OpenClBackend : Backend, IDisposable
 
     private static OpenClBuffer Buf(Storage storage) => (OpenClBuffer)storage.Buffer;
 
-    private static int ElementSize(DType dtype) => dtype.SizeOf();
 }

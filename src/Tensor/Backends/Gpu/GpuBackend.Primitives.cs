@@ -1,11 +1,10 @@
 using System.Numerics;
 using Spamp.Backends.Kernels;
 using Spamp.Memory;
-using static Spamp.Backends.OpenCl.OpenClNative;
 
-namespace Spamp.Backends.OpenCl;
+namespace Spamp.Backends.Gpu;
 
-public sealed unsafe partial class OpenClBackend
+public abstract unsafe partial class GpuBackend
 {
     // ---- data movement -------------------------------------------------------------------------
 
@@ -18,11 +17,11 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             fixed (T* p = source)
             {
-                Check(clEnqueueWriteBuffer(_device.Queue, Buf(dst).Memory, True, (nuint)((long)dstOffset * sizeof(T)), (nuint)((long)source.Length * sizeof(T)), p, 0, null, null), "clEnqueueWriteBuffer");
+                WriteBytes(dst, (long)dstOffset * sizeof(T), p, (long)source.Length * sizeof(T));
             }
         }
     }
@@ -50,12 +49,12 @@ public sealed unsafe partial class OpenClBackend
                 offset = 0;
             }
 
-            Interlocked.Increment(ref _synchronizations);
-            lock (_gate)
+            CountSynchronization();
+            lock (Gate)
             {
                 fixed (T* p = destination)
                 {
-                    Check(clEnqueueReadBuffer(_device.Queue, Buf(from).Memory, True, (nuint)((long)offset * sizeof(T)), (nuint)((long)n * sizeof(T)), p, 0, null, null), "clEnqueueReadBuffer");
+                    ReadBytes(from, (long)offset * sizeof(T), p, (long)n * sizeof(T));
                 }
             }
         }
@@ -75,11 +74,11 @@ public sealed unsafe partial class OpenClBackend
         }
 
         int size = ElementSize(src.DType);
-        lock (_gate)
+        lock (Gate)
         {
             if (srcLayout.IsContiguous && dstLayout.IsContiguous && !ReferenceEquals(src.Buffer, dst.Buffer))
             {
-                Check(clEnqueueCopyBuffer(_device.Queue, Buf(src).Memory, Buf(dst).Memory, (nuint)((long)srcLayout.Offset * size), (nuint)((long)dstLayout.Offset * size), (nuint)((long)n * size), 0, null, null), "clEnqueueCopyBuffer");
+                CopyBytes(src, (long)srcLayout.Offset * size, dst, (long)dstLayout.Offset * size, (long)n * size);
                 return;
             }
 
@@ -88,7 +87,7 @@ public sealed unsafe partial class OpenClBackend
                 .Buffer(src).Value(srcLayout.Offset).Value(s)
                 .Buffer(dst).Value(dstLayout.Offset).Value(d)
                 .Value(shape).Value(rank).Value(n)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -101,19 +100,19 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        if (!_device.HasFp64 && (src.DType == DType.Float64 || dst.DType == DType.Float64))
+        if (!SupportsFloat64 && (src.DType == DType.Float64 || dst.DType == DType.Float64))
         {
-            throw new NotSupportedException($"cast {src.DType.Name()} to {dst.DType.Name()}: OpenCL device {_device.Name} has no double precision (cl_khr_fp64)");
+            throw new NotSupportedException($"cast {src.DType.Name()} to {dst.DType.Name()}: device {DeviceName} has no double precision (cl_khr_fp64)");
         }
 
         // One program per source dtype; the destination is a run-time switch (7 programs, not 49).
         int rank = KernelDims.Merge(srcLayout, out Dims8 shape, out Dims8 strides);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("cast", src.DType, "cast").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(strides).Value(shape).Value(rank).Value(n)
                 .Buffer(dst).Value((int)dst.DType)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -143,18 +142,18 @@ public sealed unsafe partial class OpenClBackend
     private void FillBits<TBits>(Storage dst, Layout layout, TBits bits) where TBits : unmanaged
     {
         int n = layout.Numel;
-        lock (_gate)
+        lock (Gate)
         {
             if (layout.IsContiguous)
             {
-                Check(clEnqueueFillBuffer(_device.Queue, Buf(dst).Memory, &bits, (nuint)sizeof(TBits), (nuint)((long)layout.Offset * sizeof(TBits)), (nuint)((long)n * sizeof(TBits)), 0, null, null), "clEnqueueFillBuffer");
+                FillBytes(dst, (long)layout.Offset * sizeof(TBits), &bits, sizeof(TBits), (long)n * sizeof(TBits));
                 return;
             }
 
             int rank = KernelDims.Merge(layout, out Dims8 shape, out Dims8 strides);
             Kernel("data", sizeof(TBits), "fill_strided").Begin()
                 .Buffer(dst).Value(layout.Offset).Value(strides).Value(shape).Value(rank).Value(n).Value(bits)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -166,12 +165,12 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             var kernel = Kernel("elementwise", dst.DType, "arange").Begin().Buffer(dst).Value(count);
             Scalar(kernel, start);
             Scalar(kernel, step);
-            kernel.Launch1D(_device.Queue, count, GroupSize);
+            kernel.Launch1D(count, GroupSize);
         }
     }
 
@@ -183,9 +182,9 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        if (!_device.HasFp64)
+        if (!SupportsFloat64)
         {
-            throw new NotSupportedException($"random fills: OpenCL device {_device.Name} has no double precision (cl_khr_fp64), which the Philox kernels use");
+            throw new NotSupportedException($"random fills: device {DeviceName} has no double precision (cl_khr_fp64), which the Philox kernels use");
         }
 
         (string name, int perBlock) = (kind, dst.DType) switch
@@ -200,7 +199,7 @@ public sealed unsafe partial class OpenClBackend
             _ => throw new NotSupportedException($"random {kind} into {dst.DType.Name()} is not supported"),
         };
         int blocks = (count + perBlock - 1) / perBlock;
-        lock (_gate)
+        lock (Gate)
         {
             var kernel = Kernel("random", 0, name).Begin().Buffer(dst).Value(count).Value(seed).Value(offset);
             switch (kind, dst.DType)
@@ -213,7 +212,7 @@ public sealed unsafe partial class OpenClBackend
                 default: kernel.Value(a).Value(b); break;
             }
 
-            kernel.Launch1D(_device.Queue, blocks, GroupSize);
+            kernel.Launch1D(blocks, GroupSize);
         }
     }
 
@@ -229,14 +228,14 @@ public sealed unsafe partial class OpenClBackend
         }
 
         int rank = KernelDims.Merge(srcLayout, out Dims8 shape, out Dims8 strides);
-        lock (_gate)
+        lock (Gate)
         {
             var kernel = Kernel("elementwise", src.DType, "unary").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(strides).Value(shape).Value(rank).Value(n)
                 .Buffer(dst).Value((int)op);
             Scalar(kernel, args.A);
             Scalar(kernel, args.B);
-            kernel.Launch1D(_device.Queue, n, GroupSize);
+            kernel.Launch1D(n, GroupSize);
         }
     }
 
@@ -248,13 +247,13 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             var kernel = Kernel("elementwise", input.DType, "unary_backward").Begin()
                 .Buffer(input).Buffer(output).Buffer(gradOutput).Buffer(gradInput).Value(count).Value((int)op);
             Scalar(kernel, args.A);
             Scalar(kernel, args.B);
-            kernel.Launch1D(_device.Queue, count, GroupSize);
+            kernel.Launch1D(count, GroupSize);
         }
     }
 
@@ -272,13 +271,13 @@ public sealed unsafe partial class OpenClBackend
         }
 
         int rank = KernelDims.Merge(srcLayout, out Dims8 shape, out Dims8 strides);
-        lock (_gate)
+        lock (Gate)
         {
             var kernel = Kernel("elementwise", src.DType, "binary_scalar").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(strides).Value(shape).Value(rank).Value(n)
                 .Buffer(dst).Value((int)op);
             Scalar(kernel, scalar);
-            kernel.Value(scalarFirst ? 1 : 0).Launch1D(_device.Queue, n, GroupSize);
+            kernel.Value(scalarFirst ? 1 : 0).Launch1D(n, GroupSize);
         }
     }
 
@@ -295,13 +294,13 @@ public sealed unsafe partial class OpenClBackend
         }
 
         int rank = KernelDims.Merge(aLayout.Shape.AsSpan(), aLayout.Strides, bLayout.Strides, [], out Dims8 shape, out Dims8 sa, out Dims8 sb, out _);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("elementwise", a.DType, kernelName).Begin()
                 .Buffer(a).Value(aLayout.Offset).Value(sa)
                 .Buffer(b).Value(bLayout.Offset).Value(sb)
                 .Value(shape).Value(rank).Value(n).Buffer(dst).Value(op)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -315,14 +314,14 @@ public sealed unsafe partial class OpenClBackend
         }
 
         int rank = KernelDims.Merge(aLayout.Shape.AsSpan(), conditionLayout.Strides, aLayout.Strides, bLayout.Strides, out Dims8 shape, out Dims8 sc, out Dims8 sa, out Dims8 sb);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("data", ElementSize(a.DType), "where_strided").Begin()
                 .Buffer(condition).Value(conditionLayout.Offset).Value(sc)
                 .Buffer(a).Value(aLayout.Offset).Value(sa)
                 .Buffer(b).Value(bLayout.Offset).Value(sb)
                 .Value(shape).Value(rank).Value(n).Buffer(dst)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -333,7 +332,7 @@ public sealed unsafe partial class OpenClBackend
     {
         if (src.DType != dst.DType)
         {
-            throw new NotSupportedException($"reduce {op}: the OpenCL backend reduces within one dtype ({src.DType.Name()} into {dst.DType.Name()} asked)");
+            throw new NotSupportedException($"reduce {op}: the GPU backends reduce within one dtype ({src.DType.Name()} into {dst.DType.Name()} asked)");
         }
 
         // Kept view: reduced axes collapsed to size 1; reduced view: only the reduced axes.
@@ -358,12 +357,12 @@ public sealed unsafe partial class OpenClBackend
         int keptRank = KernelDims.Merge(kept, srcLayout.Strides, [], [], out Dims8 keptShape, out Dims8 keptStrides, out _, out _);
         int redRank = KernelDims.Merge(reduced, srcLayout.Strides, [], [], out Dims8 redShape, out Dims8 redStrides, out _, out _);
         int local = GroupFor(count);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("reduce", dst.DType, "reduce_axes").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(keptShape).Value(keptStrides).Value(keptRank)
                 .Value(redShape).Value(redStrides).Value(redRank).Value(count).Buffer(dst).Value((int)op)
-                .Launch1D(_device.Queue, (long)outputs * local, local);
+                .Launch1D((long)outputs * local, local);
         }
     }
 
@@ -387,19 +386,14 @@ public sealed unsafe partial class OpenClBackend
 
         int keptRank = KernelDims.Merge(kept, srcLayout.Strides, [], [], out Dims8 keptShape, out Dims8 keptStrides, out _, out _);
         int local = GroupFor(size);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("reduce", src.DType, "arg_reduce").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(keptShape).Value(keptStrides).Value(keptRank)
                 .Value(size).Value(srcLayout.Strides[axis]).Buffer(values).Buffer(indices).Value(max ? 1 : 0)
-                .Launch1D(_device.Queue, (long)outputs * local, local);
+                .Launch1D((long)outputs * local, local);
         }
     }
-
-    // The work-group of a reduction over `count` elements: a power of two, no larger than needed, at most the
-    // kernels' local arrays (256) and the device's limit.
-    private int GroupFor(int count) =>
-        (int)Math.Min(Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(count, 1)), 256u), BitOperations.RoundUpToPowerOf2((uint)_device.MaxWorkGroupSize + 1) / 2);
 
     // ---- linear algebra and fused ops ----------------------------------------------------------
 
@@ -415,13 +409,13 @@ public sealed unsafe partial class OpenClBackend
 
         var sa = aLayout.Strides;
         var sb = bLayout.Strides;
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("matmul", dst.DType, "matmul").Begin()
                 .Buffer(a).Value(aLayout.Offset).Value(sa[0]).Value(sa[1]).Value(sa[2])
                 .Buffer(b).Value(bLayout.Offset).Value(sb[0]).Value(sb[1]).Value(sb[2])
                 .Buffer(dst).Value(m).Value(n).Value(k)
-                .Launch3D(_device.Queue, RoundUp(n, Tile), RoundUp(m, Tile), batch, Tile, Tile, 1);
+                .Launch3D(RoundUp(n, Tile), RoundUp(m, Tile), batch, Tile, Tile, 1);
         }
     }
 
@@ -434,11 +428,11 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("softmax", src.DType, "softmax").Begin()
                 .Buffer(src).Value(outer).Value(size).Value(inner).Value(log ? 1 : 0).Buffer(dst)
-                .Launch1D(_device.Queue, rows, GroupSize);
+                .Launch1D(rows, GroupSize);
         }
     }
 
@@ -451,11 +445,11 @@ public sealed unsafe partial class OpenClBackend
             return;
         }
 
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("softmax", output.DType, "softmax_backward").Begin()
                 .Buffer(output).Buffer(gradOutput).Value(outer).Value(size).Value(inner).Value(log ? 1 : 0).Buffer(gradInput)
-                .Launch1D(_device.Queue, rows, GroupSize);
+                .Launch1D(rows, GroupSize);
         }
     }
 
@@ -472,13 +466,13 @@ public sealed unsafe partial class OpenClBackend
         }
 
         SplitAtAxis(srcLayout, axis, out Dims8 outerShape, out Dims8 outerStrides, out int outerRank, out Dims8 innerShape, out Dims8 innerStrides, out int innerRank);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("data", ElementSize(src.DType), "index_select").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(outerShape).Value(outerStrides).Value(outerRank)
                 .Value(srcLayout.Strides[axis]).Value(innerShape).Value(innerStrides).Value(innerRank).Value(inner)
                 .Buffer(index).Value(indexCount).Buffer(dst).Value(n)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -493,14 +487,14 @@ public sealed unsafe partial class OpenClBackend
         }
 
         SplitAtAxis(srcLayout, axis, out Dims8 outerShape, out Dims8 outerStrides, out int outerRank, out Dims8 innerShape, out Dims8 innerStrides, out int innerRank);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("indexing", dst.DType, "index_add").Begin()
                 .Buffer(dst).Value(dstLayout.Offset).Value(outer).Value(dstAxis).Value(inner)
                 .Buffer(src).Value(srcLayout.Offset).Value(outerShape).Value(outerStrides).Value(outerRank)
                 .Value(srcLayout.Strides[axis]).Value(innerShape).Value(innerStrides).Value(innerRank)
                 .Buffer(index).Value(indexCount)
-                .Launch1D(_device.Queue, outer * dstAxis * inner, GroupSize);
+                .Launch1D(outer * dstAxis * inner, GroupSize);
         }
     }
 
@@ -518,12 +512,12 @@ public sealed unsafe partial class OpenClBackend
         srcLayout.Strides.CopyTo(srcStrides);
         srcStrides[axis] = 0;
         int rank = KernelDims.Merge(indexLayout.Shape.AsSpan(), srcStrides, indexLayout.Strides, [], out Dims8 shape, out Dims8 s, out Dims8 si, out _);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("data", ElementSize(src.DType), "gather").Begin()
                 .Buffer(src).Value(srcLayout.Offset).Value(s).Value(srcLayout.Strides[axis])
                 .Buffer(index).Value(indexLayout.Offset).Value(si).Value(shape).Value(rank).Value(n).Buffer(dst)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -539,13 +533,13 @@ public sealed unsafe partial class OpenClBackend
         // Unmerged: each destination compares its coordinates with the index's shape dimension by dimension.
         Dims8 dstShape = ToDims(dstLayout.Shape.AsSpan()), indexShape = ToDims(indexLayout.Shape.AsSpan());
         Dims8 indexStrides = ToDims(indexLayout.Strides), srcStrides = ToDims(srcLayout.Strides);
-        lock (_gate)
+        lock (Gate)
         {
             Kernel("indexing", dst.DType, "scatter_add").Begin()
                 .Buffer(dst).Value(dstLayout.Offset).Value(dstShape).Value(dstLayout.Rank).Value(axis).Value(n)
                 .Buffer(index).Value(indexLayout.Offset).Value(indexShape).Value(indexStrides)
                 .Buffer(src).Value(srcLayout.Offset).Value(srcStrides)
-                .Launch1D(_device.Queue, n, GroupSize);
+                .Launch1D(n, GroupSize);
         }
     }
 
@@ -588,21 +582,4 @@ public sealed unsafe partial class OpenClBackend
 
         return dims;
     }
-
-    // ---- helpers -------------------------------------------------------------------------------
-
-    // A host parameter in the kernels' SCALAR type (double where the device has fp64).
-    private void Scalar(OpenClKernel kernel, double value)
-    {
-        if (_device.HasFp64)
-        {
-            kernel.Value(value);
-        }
-        else
-        {
-            kernel.Value((float)value);
-        }
-    }
-
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

@@ -1,19 +1,18 @@
 using Spamp.Backends.Cpu;
 using Spamp.Memory;
-using static Spamp.Backends.OpenCl.OpenClNative;
 
-namespace Spamp.Backends.OpenCl;
+namespace Spamp.Backends.Gpu;
 
 /// <summary>
-/// Primitives that have no OpenCL kernel yet (the layer-era families: convolution, pooling, batch
+/// Primitives that have no GPU kernel yet (the layer-era families: convolution, pooling, batch
 /// norm, layer/group norm, the fused cross-entropy and attention) run on the CPU backend through
 /// host staging: every storage an op touches is read to host memory, the CPU kernel runs, and the
-/// storages are written back. Results are exactly the CPU's, so models train on an OpenCL device
+/// storages are written back. Results are exactly the CPU's, so models train on a GPU device
 /// end to end; the cost is a device round trip per call, each counted in
 /// <see cref="Backend.Synchronizations"/>, which is how the no-synchronisation test of a training
 /// step will show when these families get native kernels.
 /// </summary>
-public sealed unsafe partial class OpenClBackend
+public abstract unsafe partial class GpuBackend
 {
     /// <summary>Runs <paramref name="cpuKernel"/> on host copies of <paramref name="storages"/> and writes them all back.</summary>
     private void OnHost(Storage?[] storages, Action<Storage?[]> cpuKernel)
@@ -21,7 +20,7 @@ public sealed unsafe partial class OpenClBackend
         var host = new Storage?[storages.Length];
         try
         {
-            Interlocked.Increment(ref _synchronizations);
+            CountSynchronization();
             for (int i = 0; i < storages.Length; i++)
             {
                 if (storages[i] is { } device)
@@ -52,19 +51,23 @@ public sealed unsafe partial class OpenClBackend
     /// <summary>A blocking copy of a whole storage between the device and a host storage.</summary>
     private void Transfer(Storage device, Storage host, bool toHost)
     {
-        nuint bytes = (nuint)((long)device.Capacity * device.DType.SizeOf());
+        long bytes = (long)device.Capacity * device.DType.SizeOf();
         if (bytes == 0)
         {
             return;
         }
 
         void* pointer = ((CpuBuffer)host.Buffer).Pointer;
-        lock (_gate)
+        lock (Gate)
         {
-            Check(toHost
-                ? clEnqueueReadBuffer(_device.Queue, Buf(device).Memory, True, 0, bytes, pointer, 0, null, null)
-                : clEnqueueWriteBuffer(_device.Queue, Buf(device).Memory, True, 0, bytes, pointer, 0, null, null),
-                toHost ? "clEnqueueReadBuffer" : "clEnqueueWriteBuffer");
+            if (toHost)
+            {
+                ReadBytes(device, 0, pointer, bytes);
+            }
+            else
+            {
+                WriteBytes(device, 0, pointer, bytes);
+            }
         }
     }
 
