@@ -93,17 +93,6 @@ public abstract unsafe partial class GpuBackend
                 View(h, 4, attnMask), View(h, 5, output), View(h, 6, gradOutput), h[7]!, View(h, 8, gradQuery), View(h, 9, gradKey), View(h, 10, gradValue)));
 
     /// <inheritdoc/>
-    public override void LayerNorm(Storage x, int rows, int cols, Storage? weight, Storage? bias, double eps, bool rms,
-        Storage y, Storage? mean, Storage rstd) =>
-        OnHost([x, weight, bias, y, mean, rstd], h => CpuBackend.Instance.LayerNorm(h[0]!, rows, cols, h[1], h[2], eps, rms, h[3]!, h[4], h[5]!));
-
-    /// <inheritdoc/>
-    public override void LayerNormBackward(Storage x, Storage gradOutput, Storage? mean, Storage rstd, Storage? weight,
-        int rows, int cols, bool rms, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
-        OnHost([x, gradOutput, mean, rstd, weight, gradInput, gradWeight, gradBias], h =>
-            CpuBackend.Instance.LayerNormBackward(h[0]!, h[1]!, h[2], h[3]!, h[4], rows, cols, rms, h[5], h[6], h[7]));
-
-    /// <inheritdoc/>
     public override void GroupNorm(Storage x, int batch, int channels, int spatial, int groups, Storage? weight, Storage? bias,
         double eps, Storage y, Storage mean, Storage rstd) =>
         OnHost([x, weight, bias, y, mean, rstd], h =>
