@@ -105,18 +105,6 @@ public abstract unsafe partial class GpuBackend
             CpuBackend.Instance.GroupNormBackward(h[0]!, h[1]!, h[2]!, h[3]!, h[4], batch, channels, spatial, groups, h[5], h[6], h[7]));
 
     /// <inheritdoc/>
-    public override void CrossEntropy(Storage logits, int outer, int classes, int inner, Storage target, Storage? weight,
-        long ignoreIndex, double labelSmoothing, Storage loss, Storage logSumExp, Storage sampleWeight) =>
-        OnHost([logits, target, weight, loss, logSumExp, sampleWeight], h =>
-            CpuBackend.Instance.CrossEntropy(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
-
-    /// <inheritdoc/>
-    public override void CrossEntropyBackward(Storage logits, int outer, int classes, int inner, Storage target, Storage? weight,
-        long ignoreIndex, double labelSmoothing, Storage logSumExp, Storage gradLoss, Storage gradLogits) =>
-        OnHost([logits, target, weight, logSumExp, gradLoss, gradLogits], h =>
-            CpuBackend.Instance.CrossEntropyBackward(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
-
-    /// <inheritdoc/>
     public override void Conv2d(Storage input, Storage weight, Storage? bias, Storage output, in Conv2dGeometry geometry)
     {
         Conv2dGeometry g = geometry;
