@@ -77,22 +77,6 @@ public abstract unsafe partial class GpuBackend
         original is { } v ? new BufferView(host[i]!, v.Layout) : null;
 
     /// <inheritdoc/>
-    public override void AttentionForward(AttentionArgs args, BufferView query, BufferView key, BufferView value,
-        BufferView? keyPaddingMask, BufferView? attnMask, BufferView output, Storage logSumExp) =>
-        OnHost([query.Storage, key.Storage, value.Storage, keyPaddingMask?.Storage, attnMask?.Storage, output.Storage, logSumExp], h =>
-            CpuBackend.Instance.AttentionForward(args, View(h, 0, query), View(h, 1, key), View(h, 2, value),
-                View(h, 3, keyPaddingMask), View(h, 4, attnMask), View(h, 5, output), h[6]!));
-
-    /// <inheritdoc/>
-    public override void AttentionBackward(AttentionArgs args, BufferView query, BufferView key, BufferView value,
-        BufferView? keyPaddingMask, BufferView? attnMask, BufferView output, BufferView gradOutput, Storage logSumExp,
-        BufferView gradQuery, BufferView gradKey, BufferView gradValue) =>
-        OnHost([query.Storage, key.Storage, value.Storage, keyPaddingMask?.Storage, attnMask?.Storage, output.Storage, gradOutput.Storage,
-            logSumExp, gradQuery.Storage, gradKey.Storage, gradValue.Storage], h =>
-            CpuBackend.Instance.AttentionBackward(args, View(h, 0, query), View(h, 1, key), View(h, 2, value), View(h, 3, keyPaddingMask),
-                View(h, 4, attnMask), View(h, 5, output), View(h, 6, gradOutput), h[7]!, View(h, 8, gradQuery), View(h, 9, gradKey), View(h, 10, gradValue)));
-
-    /// <inheritdoc/>
     public override void GroupNorm(Storage x, int batch, int channels, int spatial, int groups, Storage? weight, Storage? bias,
         double eps, Storage y, Storage mean, Storage rstd) =>
         OnHost([x, weight, bias, y, mean, rstd], h =>
