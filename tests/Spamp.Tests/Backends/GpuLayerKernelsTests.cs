@@ -346,6 +346,23 @@ public sealed class GpuLayerKernelsTests
     }
 
     [Test]
+    public void SharedHeadersAreInlinedIntoEachFamilyThatIncludesThem()
+    {
+        foreach (var dialect in new[] { KernelDialect.OpenCl, KernelDialect.Cuda })
+        {
+            foreach (string family in new[] { "random", "attention" })
+            {
+                string source = KernelSource.For(dialect, family);
+                Assert.That(source, Does.Contain("DEVICE void philox("), family);
+                Assert.That(source, Does.Not.Contain("#include"), family);
+            }
+
+            Assert.That(KernelSource.For(dialect, "layernorm"), Does.Contain("DEVICE T group_sum("));
+            Assert.That(KernelSource.For(dialect, "softmax"), Does.Not.Contain("philox"), "a family gets only what it includes");
+        }
+    }
+
+    [Test]
     public void TheLayerFamiliesCompileAsCudaC([Values("layernorm", "losses", "attention")] string family, [Values("float", "double")] string type)
     {
         if (!Nvrtc.TryLoad(out string detail))
