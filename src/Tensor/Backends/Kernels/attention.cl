@@ -121,12 +121,21 @@ DEVICE T tile_dot(GLOBAL const T* a, Dims av, int rowA, int rowsA, GLOBAL const 
     return acc;
 }
 
-// Loads rows [row0, row0 + TILE) x columns [col0, col0 + CHUNK) of a view into block[TILE][CHUNK] (0 past the ends).
+// How many of a work-item's PER_ITEM columns c + w * TILE of the chunk at col0 can fall inside `width`: the
+// same for every work-item, so loops bounded by it stay uniform, and a narrow head (16 wide, say) does not
+// pay for the whole CHUNK.
+DEVICE int chunk_items(int col0, int width)
+{
+    return min(PER_ITEM, (width - col0 + TILE - 1) / TILE);
+}
+
+// Loads rows [row0, row0 + TILE) x columns [col0, col0 + CHUNK) of a view into block[TILE][CHUNK] (0 past the
+// ends; groups of columns wholly past the end are skipped, and readers skip them too).
 DEVICE void load_chunk(GLOBAL const T* src, Dims view, int b, int h, int row0, int rows, int col0, int width, LOCAL_PTR T* block)
 {
     int c = LOCAL_ID(0);
     int r = LOCAL_ID(1);
-    for (int w = 0; w < PER_ITEM; w++)
+    for (int w = 0; w < chunk_items(col0, width); w++)
     {
         int col = col0 + c + w * TILE;
         block[r * CHUNK + c + w * TILE] = row0 + r < rows && col < width ? src[at4(view, b, h, row0 + r, col)] : (T)0;
@@ -227,7 +236,7 @@ KERNEL void attention_forward(GLOBAL const T* q, Dims qv, GLOBAL const T* k, Dim
 
             l = l * alpha + tileSum;
             m = next;
-            for (int w = 0; w < PER_ITEM; w++)
+            for (int w = 0; w < chunk_items(v0, dv); w++)
             {
                 T sum = (T)0;
                 for (int cc = 0; cc < TILE; cc++)
@@ -325,11 +334,18 @@ KERNEL void attention_backward_key_value(GLOBAL const T* q, Dims qv, GLOBAL cons
             load_chunk(dO, dov, b, h, q0, tq, c0, dv, grads);
             BARRIER();
             // This work-item's key row is k0 + r: column r of the blocks.
-            for (int w = 0; w < PER_ITEM; w++)
+            for (int w = 0; w < chunk_items(c0, d); w++)
             {
                 for (int a = 0; a < TILE; a++)
                 {
                     accK[w] += gradScores[a * PAD + r] * queries[a * CHUNK + c + w * TILE];
+                }
+            }
+
+            for (int w = 0; w < chunk_items(c0, dv); w++)
+            {
+                for (int a = 0; a < TILE; a++)
+                {
                     accV[w] += weights[a * PAD + r] * grads[a * CHUNK + c + w * TILE];
                 }
             }
@@ -390,7 +406,7 @@ KERNEL void attention_backward_query(GLOBAL const T* q, Dims qv, GLOBAL const T*
             gradScores[r * PAD + c] = gradScore;
             load_chunk(k, kv, b, h, k0, tk, c0, d, keysBlock);
             BARRIER();
-            for (int w = 0; w < PER_ITEM; w++)
+            for (int w = 0; w < chunk_items(c0, d); w++)
             {
                 for (int cc = 0; cc < TILE; cc++)
                 {
