@@ -18,9 +18,14 @@ public class OpenClLayerFamiliesTests
         var (clLoss, clGrads) = Run(opencl);
         Assert.That(clLoss, Is.EqualTo(cpuLoss).Within(1e-5).Percent);
         Assert.That(clGrads, Has.Length.EqualTo(cpuGrads.Length));
+
+        // The conv bias feeds a training-mode batch norm, so its gradient is 0 in exact arithmetic and both
+        // backends return rounding noise (the GPU kernels sum in another order). Each parameter is compared
+        // relative to its own largest gradient, but to no less than 1% of the model's largest.
+        double modelScale = cpuGrads.Max(g => g.Max(Math.Abs));
         for (int i = 0; i < cpuGrads.Length; i++)
         {
-            double scale = cpuGrads[i].Max(Math.Abs) + 1e-12;
+            double scale = Math.Max(cpuGrads[i].Max(Math.Abs), 0.01 * modelScale) + 1e-12;
             for (int e = 0; e < cpuGrads[i].Length; e++)
             {
                 Assert.That(Math.Abs(clGrads[i][e] - cpuGrads[i][e]) / scale, Is.LessThan(1e-5), $"parameter {i} element {e}");

@@ -130,6 +130,15 @@ public abstract unsafe partial class GpuBackend : Backend
     private protected int GroupFor(int count) =>
         (int)Math.Min(Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(count, 1)), 256u), BitOperations.RoundUpToPowerOf2((uint)MaxGroupSize + 1) / 2);
 
+    // The fused layer kernels compute in float32 or float64 (the Tensor API computes half types in float32).
+    private protected static void RequireFloat(string op, DType dtype)
+    {
+        if (dtype is not (DType.Float32 or DType.Float64))
+        {
+            throw new NotSupportedException($"{op}: the GPU backends compute it in float32 or float64, not {dtype.Name()}");
+        }
+    }
+
     private protected static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private protected static int ElementSize(DType dtype) => dtype.SizeOf();

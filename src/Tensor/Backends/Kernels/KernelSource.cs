@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Spamp.Backends.Kernels;
 
@@ -16,9 +17,11 @@ internal enum KernelDialect
 /// <summary>
 /// The kernel sources: one file per operation family (<c>data.cl</c>, <c>elementwise.cl</c>, ...),
 /// embedded in this assembly, written once against the macros of a small per-dialect prelude.
-/// A compilable unit is prelude + operation codes + <c>common.h</c> + the family's file.
+/// A compilable unit is prelude + operation codes + <c>common.h</c> + the family's file, in which
+/// <c>#include "file.h"</c> lines are replaced by that embedded file (helpers that some families
+/// share, such as the Philox generator), since neither compiler is given a file system to search.
 /// </summary>
-internal static class KernelSource
+internal static partial class KernelSource
 {
     private static readonly ConcurrentDictionary<(KernelDialect, string), string> Assembled = new();
 
@@ -30,7 +33,7 @@ internal static class KernelSource
             text.Append(Resource(key.Item1 == KernelDialect.OpenCl ? "prelude_opencl.h" : "prelude_cuda.h")).Append('\n');
             text.Append(OperationCodes()).Append('\n');
             text.Append(Resource("common.h")).Append('\n');
-            text.Append(Resource(key.Item2 + ".cl"));
+            text.Append(Expanded(key.Item2 + ".cl"));
             return text.ToString();
         });
 
@@ -57,6 +60,13 @@ internal static class KernelSource
             }
         }
     }
+
+    /// <summary>The text of an embedded kernel file with its <c>#include "file.h"</c> lines replaced by those files (recursively).</summary>
+    public static string Expanded(string file) =>
+        Include().Replace(Resource(file), match => Expanded(match.Groups[1].Value));
+
+    [GeneratedRegex("^[ \\t]*#include[ \\t]+\"([^\"]+)\"[ \\t]*$", RegexOptions.Multiline)]
+    private static partial Regex Include();
 
     /// <summary>The text of an embedded kernel file.</summary>
     public static string Resource(string file)

@@ -8,6 +8,8 @@
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL __local
+// The address space of a pointer into LOCAL memory passed to a DEVICE function (CUDA pointers are generic).
+#define LOCAL_PTR __local
 #define DEVICE static inline
 #define GLOBAL_ID(d) ((int)get_global_id(d))
 #define LOCAL_ID(d) ((int)get_local_id(d))
