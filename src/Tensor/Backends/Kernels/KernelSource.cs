@@ -46,6 +46,7 @@ internal static class KernelSource
         Append<CompareOp>("COMPARE");
         Append<ReduceOp>("REDUCE");
         Append<DType>("DTYPE");
+        Append<ShrinkFunction>("SHRINK");
         return text.ToString();
 
         void Append<TEnum>(string prefix) where TEnum : struct, Enum
