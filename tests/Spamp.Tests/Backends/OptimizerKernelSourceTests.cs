@@ -11,7 +11,7 @@ namespace Spamp.Tests.Backends;
 /// </summary>
 public sealed class OptimizerKernelSourceTests
 {
-    public static IEnumerable<string> Families() => ["optimizer", "select"];
+    public static IEnumerable<string> Families() => ["optimizer", "select", "optimizer_step"];
 
     [Test]
     public void CompilesAsCudaC([ValueSource(nameof(Families))] string family, [Values("float", "double")] string type, [Values] bool fp64)
