@@ -98,6 +98,15 @@ public sealed class ParameterState
         _buffers[name] = TensorScope.Detach(copy);
     }
 
+    /// <summary>Frees and forgets the buffer called <paramref name="name"/>, if there is one.</summary>
+    internal void RemoveBuffer(string name)
+    {
+        if (_buffers.Remove(name, out Tensor? buffer))
+        {
+            buffer.Dispose();
+        }
+    }
+
     /// <summary>A named scalar, or <paramref name="fallback"/> when unset.</summary>
     public double Scalar(string name, double fallback = 0) => Scalars.TryGetValue(name, out double v) ? v : fallback;
 
