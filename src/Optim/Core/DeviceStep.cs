@@ -16,7 +16,9 @@ namespace Spamp.Optim;
 /// <see cref="Optimizer.SkippedSteps"/>, <see cref="ParameterState.Step"/>, SPAMP's thresholds, the last
 /// clip norm) are refreshed by <see cref="Synchronize"/>, one read of the buffer, when one of them is
 /// read; host state changed by the host (a loaded state dict, a step on the host path) is written
-/// back before the next resident step.
+/// back before the next resident step. Telemetry is deferred the same way: with
+/// <see cref="Optimizer.Telemetry"/> on, the step is still queued whole, and its report is filled from
+/// one read of the state slots after it (<see cref="Report"/>).
 /// </para>
 /// </summary>
 /// <remarks>
@@ -65,8 +67,11 @@ internal sealed class DeviceStep : IDisposable
     /// <summary>The squared norm of gradient i as its next reader will see it (the context's norm cache) is at <c>Norms + i</c>.</summary>
     internal int Norms => (int)StepSlot.Count;
 
+    /// <summary>The squared norm of gradient i as it arrived (before the transforms) is at <c>NormsBefore + i</c>.</summary>
+    internal int NormsBefore => Norms + _tensors.Length;
+
     /// <summary>The pending scale of gradient i is at <c>Scales + i</c>.</summary>
-    internal int Scales => Norms + _tensors.Length;
+    internal int Scales => NormsBefore + _tensors.Length;
 
     /// <summary>The update count of parameter i (<see cref="ParameterState.Step"/>) is at <c>Updates + i</c>.</summary>
     internal int Updates => Scales + _tensors.Length;
@@ -102,13 +107,13 @@ internal sealed class DeviceStep : IDisposable
 
     /// <summary>
     /// Whether <paramref name="optimizer"/>'s step over <paramref name="active"/> can stay on the device:
-    /// resident steps are on, no host telemetry, hooks or throwing policy are asked for, the rule and
+    /// resident steps are on, no layer hooks or throwing policy are asked for, the rule and
     /// every transform have device kernels in their configuration, and every parameter and gradient is
     /// a float tensor on one GPU.
     /// </summary>
     internal static bool CanRun(Optimizer optimizer, IReadOnlyList<ParameterState> active)
     {
-        if (!optimizer.DeviceResidentStep || optimizer.Telemetry || optimizer.NonFinite == NonFinitePolicy.Throw
+        if (!optimizer.DeviceResidentStep || optimizer.NonFinite == NonFinitePolicy.Throw
             || optimizer.HasLayerHooks || active.Count == 0 || optimizer.Rule is not IDeviceResident { RunsOnDevice: true })
         {
             return false;
@@ -166,7 +171,7 @@ internal sealed class DeviceStep : IDisposable
         }
 
         Kernels.FinishPartials(Scalars, ScalarType, Partials, Norms, _tensors.Length, isMax: false);
-        Kernels.StepBegin(Scalars, Norms, Scales, _tensors.Length, _optimizer.NonFinite == NonFinitePolicy.SkipStep,
+        Kernels.StepBegin(Scalars, Norms, NormsBefore, Scales, _tensors.Length, _optimizer.NonFinite == NonFinitePolicy.SkipStep,
             Ring + (int)(completed % RingSize), factor);
         return completed + 1;
     }
@@ -187,11 +192,82 @@ internal sealed class DeviceStep : IDisposable
     /// synchronisation), then the counters, the parameters' update counts and every link's state.
     /// Does nothing when no resident step ran since the last call.
     /// </summary>
-    internal void Synchronize()
+    internal void Synchronize() => ReadBack();
+
+    /// <summary>
+    /// The telemetry of the step just run (the host path's <see cref="StepReport"/>, value for value),
+    /// from the state slots that <see cref="Synchronize"/> reads: norms before and after the transforms,
+    /// each link's thresholds and flags, the learning rate and update magnitudes, or the skip.
+    /// </summary>
+    internal StepReport Report(IReadOnlyList<LayerGroup> layers)
+    {
+        double[] slots = ReadBack() ?? throw new InvalidOperationException("device step: no step ran since the last read");
+        bool skipped = slots[(int)StepSlot.Skip] != 0;
+        long completed = (long)slots[(int)StepSlot.Completed];
+
+        // The host path numbers its report StepCount + 1 before the step counts.
+        long before = skipped ? completed : completed - 1;
+        var report = new StepReport(before + 1, layers);
+        report.GlobalNormBefore = GlobalNorm(slots, NormsBefore);
+        for (int l = 0; l < layers.Count; l++)
+        {
+            report.Layers[l].NormBefore = LayerNorm(slots, NormsBefore, layers[l]);
+        }
+
+        if (skipped)
+        {
+            report.Skipped = true;
+            return report;
+        }
+
+        foreach (var (link, region, count) in _links)
+        {
+            link.Report(this, slots.AsSpan(region, count), report);
+        }
+
+        double factor = _optimizer.Schedule?.Factor(before) ?? 1.0;
+        report.GlobalNormAfter = GlobalNorm(slots, Norms);
+        report.LearningRate = _optimizer.Groups.Count > 0 ? _optimizer.Groups[0].LearningRate * factor : 0;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            double after = LayerNorm(slots, Norms, layers[l]);
+            report.Layers[l].NormAfter = after;
+            report.Layers[l].UpdateMagnitude = layers[l].Parameters[0].Group.LearningRate * factor * after;
+        }
+
+        return report;
+    }
+
+    /// <summary>sqrt of the sum of the squared norms at <paramref name="first"/>, in tensor order (as <see cref="StepContext.GlobalNorm"/>).</summary>
+    private double GlobalNorm(double[] slots, int first)
+    {
+        double total = 0;
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            total += slots[first + i];
+        }
+
+        return Math.Sqrt(total);
+    }
+
+    /// <summary>The layer's norm from the squared norms at <paramref name="first"/> (as <see cref="StepContext.LayerNorm"/>).</summary>
+    private double LayerNorm(double[] slots, int first, LayerGroup layer)
+    {
+        double total = 0;
+        foreach (ParameterState p in layer.Parameters)
+        {
+            total += slots[first + Array.IndexOf(_tensors, p)];
+        }
+
+        return Math.Sqrt(total);
+    }
+
+    /// <summary>The read behind <see cref="Synchronize"/>: the state slots, or null when the host copies are current.</summary>
+    private double[]? ReadBack()
     {
         if (!_deviceAhead)
         {
-            return;
+            return null;
         }
 
         double[] slots = Kernels.ReadScalars(Scalars, 0, _stateSlots);
@@ -208,6 +284,7 @@ internal sealed class DeviceStep : IDisposable
 
         _deviceAhead = false;
         _pendingSteps = 0;
+        return slots;
     }
 
     /// <summary>The host changed state the device holds (a loaded state dict, a step on the host path): upload it before the next resident step.</summary>

@@ -25,4 +25,9 @@ internal interface IDeviceResident
 
     /// <summary>Takes this link's state back from the values of its region (after resident steps, when the host reads it).</summary>
     void Download(DeviceStep step, ReadOnlySpan<double> slots);
+
+    /// <summary>Fills this link's part of the telemetry of the step just run (thresholds, clip flags) from its region's values.</summary>
+    void Report(DeviceStep step, ReadOnlySpan<double> slots, StepReport report)
+    {
+    }
 }

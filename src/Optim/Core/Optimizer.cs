@@ -132,13 +132,14 @@ public class Optimizer
 
     /// <summary>
     /// When true, <see cref="Step"/> returns a <see cref="StepReport"/>; when false (default) no telemetry
-    /// work is done. The report needs host values, so with telemetry on a GPU step runs on the host path.
+    /// work is done. A device-resident step fills the report from one read of its device state after the
+    /// step (the only synchronisation of such a step).
     /// </summary>
     public bool Telemetry { get; set; }
 
     /// <summary>
-    /// Keep the step on the device when it can be (default true): parameters on a GPU, no telemetry or
-    /// layer hooks, a <see cref="NonFinite"/> policy other than Throw, and a rule and transforms with
+    /// Keep the step on the device when it can be (default true): parameters on a GPU, no layer hooks,
+    /// a <see cref="NonFinite"/> policy other than Throw, and a rule and transforms with
     /// device kernels. Such a step performs no host synchronisation; a non-finite step is skipped on the
     /// device (its gradients are zeroed there rather than dropped). False always takes the host path.
     /// </summary>
@@ -229,8 +230,7 @@ public class Optimizer
         LastStepOnDevice = DeviceStep.CanRun(this, active);
         if (LastStepOnDevice)
         {
-            StepOnDevice(active, layers);
-            return null;
+            return StepOnDevice(active, layers);
         }
 
         // The host path reads and may change what resident steps left on the device.
@@ -343,9 +343,9 @@ public class Optimizer
     /// <summary>
     /// The step on the device (see <see cref="DeviceStep"/>): the same phases as the host path, through
     /// a context whose norms and pending scales live on the device; the non-finite check is a device flag
-    /// every kernel reads.
+    /// every kernel reads. With telemetry on, the report is read after the whole step was queued.
     /// </summary>
-    private void StepOnDevice(List<ParameterState> active, List<LayerGroup> layers)
+    private StepReport? StepOnDevice(List<ParameterState> active, List<LayerGroup> layers)
     {
         _device ??= new DeviceStep(this);
         long step = _device.Begin(active, layers);
@@ -362,6 +362,7 @@ public class Optimizer
 
         Rule!.Update(context);
         _device.End();
+        return Telemetry ? _device.Report(layers) : null;
     }
 
     /// <summary>Sets the counters from the device (<see cref="DeviceStep.Synchronize"/>).</summary>

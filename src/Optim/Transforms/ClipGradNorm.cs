@@ -84,6 +84,16 @@ public sealed class ClipGradNorm : IGradientTransform, IDeviceResident
     /// <inheritdoc/>
     void IDeviceResident.Download(DeviceStep step, ReadOnlySpan<double> slots) => LastTotalNorm = slots[0];
 
+    /// <inheritdoc/>
+    void IDeviceResident.Report(DeviceStep step, ReadOnlySpan<double> slots, StepReport report)
+    {
+        foreach (LayerReport line in report.Layers)
+        {
+            line.Tau = MaxNorm;
+            line.Clipped |= slots[1] != 0;
+        }
+    }
+
     /// <summary>
     /// Clips every gradient of <paramref name="context"/> in place as described on the class and
     /// returns the total norm before clipping (0 and nothing done when there are no gradients).

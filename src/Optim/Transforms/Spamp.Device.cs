@@ -92,6 +92,31 @@ public sealed partial class SpampShaping : IDeviceResident
         }
     }
 
+    /// <inheritdoc/>
+    void IDeviceResident.Report(DeviceStep step, ReadOnlySpan<double> slots, StepReport report)
+    {
+        for (int g = 0; g < _deviceKeys.Length; g++)
+        {
+            ReadOnlySpan<double> layer = slots.Slice(g * Stride, Stride);
+            if (!double.IsFinite(layer[(int)SpampSlot.Norm]))
+            {
+                // As on the host path, a layer with a non-finite norm passes without a report.
+                continue;
+            }
+
+            for (int l = 0; l < step.Layers.Count; l++)
+            {
+                if (Global || l == g)
+                {
+                    LayerReport line = report.Layers[l];
+                    line.Tau = layer[(int)SpampSlot.Tau];
+                    line.Alpha = layer[(int)SpampSlot.Alpha];
+                    line.Clipped |= layer[(int)SpampSlot.Projected] != 0;
+                }
+            }
+        }
+    }
+
     private void ApplyOnDevice(DeviceStep device)
     {
         GpuOptimizerKernels kernels = device.Kernels;

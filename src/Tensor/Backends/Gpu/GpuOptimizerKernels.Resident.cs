@@ -37,12 +37,12 @@ internal sealed partial class GpuOptimizerKernels
         }
     }
 
-    /// <summary>Queues step_begin: the skip decision from the norms, fresh pending scales, the schedule factor at <paramref name="ringSlot"/>.</summary>
-    internal void StepBegin(Storage scalars, int norms, int scales, int tensors, bool skipNonFinite, int ringSlot, double scheduleFactor)
+    /// <summary>Queues step_begin: a copy of the norms, the skip decision from them, fresh pending scales, the schedule factor at <paramref name="ringSlot"/>.</summary>
+    internal void StepBegin(Storage scalars, int norms, int normsBefore, int scales, int tensors, bool skipNonFinite, int ringSlot, double scheduleFactor)
     {
         lock (_backend.LaunchGate)
         {
-            var kernel = BeginStepKernel("step_begin").Buffer(scalars).Value(norms).Value(scales).Value(tensors)
+            var kernel = BeginStepKernel("step_begin").Buffer(scalars).Value(norms).Value(normsBefore).Value(scales).Value(tensors)
                 .Value(skipNonFinite ? 1 : 0).Value(ringSlot);
             _backend.ScalarArgument(kernel, scheduleFactor);
             kernel.Launch1D(1, 1);

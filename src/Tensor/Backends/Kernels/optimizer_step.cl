@@ -9,6 +9,7 @@
 // Layout of s (offsets are chosen by the host, Optim/Core/DeviceStep.cs, and passed as arguments):
 //   STEP_SLOT_*        fixed slots at the start: the skip flag of the current step, completed and skipped steps
 //   norms[n]           squared norm of each gradient as the next reader will see it (StepContext's norm cache)
+//   normsBefore[n]     the squared norms as the gradients arrived (for telemetry)
 //   scales[n]          each gradient's pending scale (StepContext.ScaleGradient): applied by the next reader
 //   updates[n]         each parameter's update count (ParameterState.Step)
 //   transform and rule regions, in chain order (SPAMP: SPAMP_SLOT_* per layer, its member tables, shaped sums)
@@ -36,9 +37,10 @@
 
 // ---- the step's frame -------------------------------------------------------------------------------------
 
-// After the norms are measured: the skip decision (the sum of squared norms is not finite and skipNonFinite),
-// fresh pending scales, and the schedule factor of the step being issued, written at ring[ringSlot].
-KERNEL void step_begin(GLOBAL SCALAR* s, int norms, int scales, int tensors, int skipNonFinite, int ringSlot, SCALAR factor)
+// After the norms are measured: a copy of them as they arrived, the skip decision (the sum of squared norms is
+// not finite and skipNonFinite), fresh pending scales, and the schedule factor of the step being issued, written
+// at ring[ringSlot].
+KERNEL void step_begin(GLOBAL SCALAR* s, int norms, int normsBefore, int scales, int tensors, int skipNonFinite, int ringSlot, SCALAR factor)
 {
     if (GLOBAL_ID(0) != 0)
     {
@@ -49,6 +51,7 @@ KERNEL void step_begin(GLOBAL SCALAR* s, int norms, int scales, int tensors, int
     for (int i = 0; i < tensors; i++)
     {
         total += s[norms + i];
+        s[normsBefore + i] = s[norms + i];
         s[scales + i] = (SCALAR)1;
     }
 
