@@ -25,8 +25,10 @@ namespace Spamp.Optim;
 /// The learning rate needs the schedule at the completed-step count, which only the device knows once
 /// a step may have been skipped. Each step therefore writes the schedule factor of the count it would
 /// reach if none of the unread steps was skipped into a ring indexed by the count, and the device reads
-/// the entry of its true count. The ring holds <see cref="RingSize"/> entries, so the counters are
-/// read back once every <see cref="RingSize"/> resident steps to keep every entry the device may need.
+/// the entry of its true count. The ring holds <see cref="RingSize"/> entries: an entry the device may
+/// still need is overwritten only after that many unread steps, so with a schedule the counters are
+/// read back once every <see cref="RingSize"/> resident steps (without one every entry is 1 and nothing
+/// is ever read).
 /// </remarks>
 internal sealed class DeviceStep : IDisposable
 {
@@ -42,7 +44,7 @@ internal sealed class DeviceStep : IDisposable
     private int _stateSlots;
     private bool _hostAhead = true;
     private bool _deviceAhead;
-    private int _pendingSteps;
+    private long _pendingSteps;
 
     internal DeviceStep(Optimizer optimizer) => _optimizer = optimizer;
 
@@ -181,7 +183,7 @@ internal sealed class DeviceStep : IDisposable
     {
         Kernels.StepEnd(Scalars, Updates, _tensors.Length);
         _deviceAhead = true;
-        if (++_pendingSteps >= RingSize)
+        if (++_pendingSteps >= RingSize && _optimizer.Schedule is not null)
         {
             Synchronize();
         }

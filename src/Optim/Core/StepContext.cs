@@ -84,7 +84,8 @@ public sealed class StepContext
 
     /// <summary>
     /// The 1-based number of this step: <see cref="Optimizer.StepCount"/> + 1, where skipped steps
-    /// (non-finite gradients, <see cref="SkipUpdate"/>) are not counted.
+    /// (non-finite gradients, <see cref="SkipUpdate"/>) are not counted. In a device-resident step it is
+    /// the number the step has if none of the steps the host has not read back was skipped.
     /// </summary>
     public long Step { get; }
 

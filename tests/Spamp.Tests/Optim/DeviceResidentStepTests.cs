@@ -111,6 +111,39 @@ public sealed class DeviceResidentStepTests
     }
 
     [Test]
+    public void WithAScheduleTheCountersAreReadOnceEveryRingOfSteps([Values] bool scheduled)
+    {
+        // One small tensor, so a thousand steps stay quick; a skipped step early makes the device's count
+        // differ from the host's guess for the rest of the run, so every lr comes from the ring.
+        int steps = DeviceStep.RingSize + 6;
+        using Tensor start = Tensor.From(RandomFloats(16, 3), [16]);
+        var cpu = new Parameter(start.Clone(), "w");
+        var gpu = new Parameter(start.To(Device.OpenCl(0)), "w");
+        Optimizer Create(Parameter p) => new AdamW([p], 1e-2, shaping: new SpampShaping()) { Schedule = scheduled ? new CosineAnnealing(steps + 10) : null };
+        Optimizer onCpu = Create(cpu), onGpu = Create(gpu);
+        long waits = 0;
+        for (int step = 1; step <= steps; step++)
+        {
+            float[] values = RandomFloats(16, step);
+            if (step == 5)
+            {
+                values[3] = float.NaN;
+            }
+
+            SetGradient(cpu, values);
+            long before = Gpu.Synchronizations;
+            SetGradient(gpu, values);
+            onGpu.Step();
+            waits += step > 1 ? Gpu.Synchronizations - before : 0;
+            onCpu.Step();
+        }
+
+        Assert.That(waits, Is.EqualTo(scheduled ? 1 : 0), "one read per ring of steps, and only when a schedule makes the entries differ");
+        AssertSameParameters([cpu], [gpu], $"after {steps} steps");
+        Assert.That((onGpu.StepCount, onGpu.SkippedSteps), Is.EqualTo((onCpu.StepCount, onCpu.SkippedSteps)));
+    }
+
+    [Test]
     public void ASkippedStepZeroesTheGradientsOnTheDevice()
     {
         Parameter[] gpu = Parameters(Device.OpenCl(0));
@@ -357,6 +390,13 @@ public sealed class DeviceResidentStepTests
         {
             Assert.That(source, Does.Contain($"#define SPAMP_SOURCE_{tauSource} {(int)tauSource}\n"));
         }
+    }
+
+    private static void SetGradient(Parameter p, float[] values)
+    {
+        p.Grad?.Dispose();
+        using Tensor host = Tensor.From(values, [values.Length]);
+        p.Grad = TensorScope.Detach(host.To(p.Device));
     }
 
     private static void Poison(Parameter p)
