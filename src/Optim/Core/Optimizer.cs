@@ -12,6 +12,12 @@ namespace Spamp.Optim;
 /// <item>Report: a <see cref="StepReport"/> when <see cref="Telemetry"/> is on.</item>
 /// </list>
 /// The learning rate of step t is each group's base lr times <see cref="Schedule"/>'s factor at t-1.
+/// <para>
+/// When the parameters live on a GPU and the rule and every transform have device kernels (AdamW or
+/// Adam with SPAMP shaping or global 2-norm clipping, SGD), the step stays on the device
+/// (<see cref="DeviceResidentStep"/>): it is queued without reading any value back, and the host
+/// copies of counters and transform statistics are refreshed when they are read.
+/// </para>
 /// </summary>
 public class Optimizer
 {
@@ -20,6 +26,9 @@ public class Optimizer
     private readonly List<(string? Layer, Action<LayerGroup, StepContext> Hook)> _layerHooks = [];
     private Dictionary<ParameterState, int> _positionInStep = [];
     private Dictionary<ParameterState, int> _layerInStep = [];
+    private DeviceStep? _device;
+    private long _stepCount;
+    private long _skippedSteps;
 
     /// <summary>
     /// Creates an optimizer over parameter groups. Groups without their own lr or weight decay take
@@ -88,8 +97,15 @@ public class Optimizer
     /// <summary>The parameter groups.</summary>
     public IReadOnlyList<ParameterGroup> Groups { get; }
 
-    /// <summary>The per-parameter states, in optimizer order.</summary>
-    public IReadOnlyList<ParameterState> States => _states;
+    /// <summary>The per-parameter states, in optimizer order (their step counts are brought up to date from the device first).</summary>
+    public IReadOnlyList<ParameterState> States
+    {
+        get
+        {
+            _device?.Synchronize();
+            return _states;
+        }
+    }
 
     /// <summary>The gradient transforms that run before the update, in chain order.</summary>
     public IReadOnlyList<IGradientTransform> Transforms => _transforms;
@@ -114,14 +130,52 @@ public class Optimizer
     /// <summary>What happens on NaN or infinite gradients (default: skip the step).</summary>
     public NonFinitePolicy NonFinite { get; set; } = NonFinitePolicy.SkipStep;
 
-    /// <summary>When true, <see cref="Step"/> returns a <see cref="StepReport"/>; when false (default) no telemetry work is done.</summary>
+    /// <summary>
+    /// When true, <see cref="Step"/> returns a <see cref="StepReport"/>; when false (default) no telemetry
+    /// work is done. A device-resident step fills the report from one read of its device state after the
+    /// step (the only synchronisation of such a step).
+    /// </summary>
     public bool Telemetry { get; set; }
 
-    /// <summary>Number of completed (not skipped) steps: the schedule's position.</summary>
-    public long StepCount { get; private set; }
+    /// <summary>
+    /// Keep the step on the device when it can be (default true): parameters on a GPU, no layer hooks,
+    /// a <see cref="NonFinite"/> policy other than Throw, and a rule and transforms with
+    /// device kernels. Such a step performs no host synchronisation; a non-finite step is skipped on the
+    /// device (its gradients are zeroed there rather than dropped). False always takes the host path.
+    /// </summary>
+    public bool DeviceResidentStep { get; set; } = true;
 
-    /// <summary>Number of steps skipped because of non-finite gradients.</summary>
-    public long SkippedSteps { get; private set; }
+    /// <summary>Number of completed (not skipped) steps: the schedule's position. After device-resident steps, reading it reads the device's counter (one synchronisation).</summary>
+    public long StepCount
+    {
+        get
+        {
+            _device?.Synchronize();
+            return _stepCount;
+        }
+    }
+
+    /// <summary>Number of steps skipped because of non-finite gradients (read from the device after device-resident steps).</summary>
+    public long SkippedSteps
+    {
+        get
+        {
+            _device?.Synchronize();
+            return _skippedSteps;
+        }
+    }
+
+    /// <summary>True when the last <see cref="Step"/> stayed on the device.</summary>
+    internal bool LastStepOnDevice { get; private set; }
+
+    /// <summary>The step count as the host knows it (the device may be ahead: see <see cref="DeviceStep"/>).</summary>
+    internal long HostStepCount => _stepCount;
+
+    /// <summary>The skipped steps as the host knows them.</summary>
+    internal long HostSkippedSteps => _skippedSteps;
+
+    /// <summary>True when a layer hook is registered.</summary>
+    internal bool HasLayerHooks => _layerHooks.Count > 0;
 
     /// <summary>The learning rate a group uses at the next step (base lr x schedule).</summary>
     public double ScheduledLearningRate(ParameterGroup group) => group.LearningRate * (Schedule?.Factor(StepCount) ?? 1.0);
@@ -173,8 +227,17 @@ public class Optimizer
         }
 
         List<LayerGroup> layers = BuildLayers(active);
-        StepReport? report = Telemetry ? new StepReport(StepCount + 1, layers) : null;
-        var context = new StepContext(this, StepCount + 1, active, layers, report);
+        LastStepOnDevice = DeviceStep.CanRun(this, active);
+        if (LastStepOnDevice)
+        {
+            return StepOnDevice(active, layers);
+        }
+
+        // The host path reads and may change what resident steps left on the device.
+        _device?.Synchronize();
+        _device?.Invalidate();
+        StepReport? report = Telemetry ? new StepReport(_stepCount + 1, layers) : null;
+        var context = new StepContext(this, _stepCount + 1, active, layers, report);
 
         foreach (LayerGroup layer in layers)
         {
@@ -206,10 +269,10 @@ public class Optimizer
             string culprit = active.Where((s, i) => !double.IsFinite(context.SquaredNorm(i))).Select(s => s.Parameter.FullName).FirstOrDefault() ?? "?";
             if (NonFinite == NonFinitePolicy.Throw)
             {
-                throw new NonFiniteGradientException($"optimizer step {StepCount + 1}: the gradient of '{culprit}' is not finite (global norm {globalBefore})");
+                throw new NonFiniteGradientException($"optimizer step {_stepCount + 1}: the gradient of '{culprit}' is not finite (global norm {globalBefore})");
             }
 
-            SkippedSteps++;
+            _skippedSteps++;
             ZeroGrad();
             if (report is not null)
             {
@@ -273,8 +336,40 @@ public class Optimizer
             }
         }
 
-        StepCount++;
+        _stepCount++;
         return report;
+    }
+
+    /// <summary>
+    /// The step on the device (see <see cref="DeviceStep"/>): the same phases as the host path, through
+    /// a context whose norms and pending scales live on the device; the non-finite check is a device flag
+    /// every kernel reads. With telemetry on, the report is read after the whole step was queued.
+    /// </summary>
+    private StepReport? StepOnDevice(List<ParameterState> active, List<LayerGroup> layers)
+    {
+        _device ??= new DeviceStep(this);
+        long step = _device.Begin(active, layers);
+        var context = new StepContext(this, step, active, layers, null, _device);
+        foreach (IGradientTransform t in _transforms)
+        {
+            t.Observe(context);
+        }
+
+        foreach (IGradientTransform t in _transforms)
+        {
+            t.Apply(context);
+        }
+
+        Rule!.Update(context);
+        _device.End();
+        return Telemetry ? _device.Report(layers) : null;
+    }
+
+    /// <summary>Sets the counters from the device (<see cref="DeviceStep.Synchronize"/>).</summary>
+    internal void SetCounters(long completed, long skipped)
+    {
+        _stepCount = completed;
+        _skippedSteps = skipped;
     }
 
     /// <summary>
@@ -283,10 +378,11 @@ public class Optimizer
     /// </summary>
     public StateDict StateDict()
     {
+        _device?.Synchronize();
         var state = new StateDict
         {
-            ["step_count"] = StepCount,
-            ["skipped_steps"] = SkippedSteps,
+            ["step_count"] = _stepCount,
+            ["skipped_steps"] = _skippedSteps,
         };
         foreach (ParameterState s in _states)
         {
@@ -337,8 +433,9 @@ public class Optimizer
         }
 
         _ = state.GetLong("step_count");
-        StepCount = state.GetLong("step_count");
-        SkippedSteps = state.TryGetValue("skipped_steps", out object? skipped) ? Convert.ToInt64(skipped, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        _device?.Invalidate();
+        _stepCount = state.GetLong("step_count");
+        _skippedSteps = state.TryGetValue("skipped_steps", out object? skipped) ? Convert.ToInt64(skipped, System.Globalization.CultureInfo.InvariantCulture) : 0;
         foreach (ParameterState s in _states)
         {
             s.Clear();

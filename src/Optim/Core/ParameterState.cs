@@ -44,12 +44,14 @@ public sealed class ParameterState
     public Dictionary<string, double> Scalars { get; } = [];
 
     /// <summary>
-    /// The buffer called <paramref name="name"/>, created as zeros shaped like the parameter on
-    /// first use. It is owned by this state (never by a <see cref="TensorScope"/>).
+    /// The buffer called <paramref name="name"/>, created as zeros shaped like the parameter, on its
+    /// device, on first use. It is owned by this state (never by a <see cref="TensorScope"/>). A
+    /// buffer made before the parameter moved to another device (<see cref="Parameter.MoveTo"/>)
+    /// follows it here, so the update kernels always find state and parameter on one device.
     /// </summary>
     public Tensor Buffer(string name)
     {
-        if (!_buffers.TryGetValue(name, out Tensor? buffer))
+        if (!TryGetBuffer(name, out Tensor buffer))
         {
             buffer = TensorScope.Detach(Tensor.ZerosLike(Parameter.Data));
             _buffers[name] = buffer;
@@ -58,23 +60,51 @@ public sealed class ParameterState
         return buffer;
     }
 
-    /// <summary>The buffer called <paramref name="name"/> if it exists.</summary>
+    /// <summary>The buffer called <paramref name="name"/> if it exists (moved to the parameter's device if the parameter moved).</summary>
     public bool TryGetBuffer(string name, out Tensor buffer)
     {
-        bool found = _buffers.TryGetValue(name, out Tensor? value);
-        buffer = value!;
-        return found;
+        if (!_buffers.TryGetValue(name, out Tensor? value))
+        {
+            buffer = null!;
+            return false;
+        }
+
+        if (value.Device != Parameter.Device)
+        {
+            Tensor moved = TensorScope.Detach(value.To(Parameter.Device));
+            value.Dispose();
+            _buffers[name] = value = moved;
+        }
+
+        buffer = value;
+        return true;
     }
 
-    /// <summary>Replaces (or creates) a buffer with a copy of <paramref name="value"/>.</summary>
+    /// <summary>
+    /// Replaces (or creates) a buffer with a copy of <paramref name="value"/> on the parameter's device
+    /// and in its dtype, as PyTorch's <c>load_state_dict</c> casts optimizer state to its parameter
+    /// (a state dict saved on one device resumes on another).
+    /// </summary>
     public void SetBuffer(string name, Tensor value)
     {
+        ArgumentNullException.ThrowIfNull(value);
         if (_buffers.Remove(name, out Tensor? old))
         {
             old.Dispose();
         }
 
-        _buffers[name] = TensorScope.Detach(value.Clone());
+        using Tensor onDevice = value.To(Parameter.Device);
+        Tensor copy = onDevice.DType == Parameter.DType ? onDevice.Clone() : onDevice.To(Parameter.DType);
+        _buffers[name] = TensorScope.Detach(copy);
+    }
+
+    /// <summary>Frees and forgets the buffer called <paramref name="name"/>, if there is one.</summary>
+    internal void RemoveBuffer(string name)
+    {
+        if (_buffers.Remove(name, out Tensor? buffer))
+        {
+            buffer.Dispose();
+        }
     }
 
     /// <summary>A named scalar, or <paramref name="fallback"/> when unset.</summary>

@@ -14,6 +14,12 @@ namespace Spamp.Optim;
 /// report and the update filters of the whole step; only the numbering of tensors and layers is
 /// its own.
 /// </para>
+/// <para>
+/// In a device-resident step (<see cref="OnDevice"/> set) the norm cache and the pending scales are
+/// slots on the device instead: the links of the chain queue kernels that read and write them there,
+/// and the members that would hand a host value out (norms, gradients with their factor, host scales)
+/// throw, because answering would mean waiting for the device.
+/// </para>
 /// </summary>
 public sealed class StepContext
 {
@@ -30,9 +36,11 @@ public sealed class StepContext
     private readonly Dictionary<ParameterState, int>? _subsetPosition;
     private readonly List<IUpdateFilter> _updateFilters = [];
 
-    internal StepContext(Optimizer optimizer, long step, IReadOnlyList<ParameterState> parameters, IReadOnlyList<LayerGroup> layers, StepReport? report)
+    internal StepContext(Optimizer optimizer, long step, IReadOnlyList<ParameterState> parameters, IReadOnlyList<LayerGroup> layers, StepReport? report,
+        DeviceStep? onDevice = null)
     {
         Optimizer = optimizer;
+        OnDevice = onDevice;
         Step = step;
         Parameters = parameters;
         Layers = layers;
@@ -68,8 +76,16 @@ public sealed class StepContext
     public Optimizer Optimizer { get; }
 
     /// <summary>
+    /// The device-resident step this context belongs to, or null on the host path. Its tensors are this
+    /// context's parameters in the same order, so tensor i has its norm at <c>Norms + i</c> and its pending
+    /// scale at <c>Scales + i</c>.
+    /// </summary>
+    internal DeviceStep? OnDevice { get; }
+
+    /// <summary>
     /// The 1-based number of this step: <see cref="Optimizer.StepCount"/> + 1, where skipped steps
-    /// (non-finite gradients, <see cref="SkipUpdate"/>) are not counted.
+    /// (non-finite gradients, <see cref="SkipUpdate"/>) are not counted. In a device-resident step it is
+    /// the number the step has if none of the steps the host has not read back was skipped.
     /// </summary>
     public long Step { get; }
 
@@ -136,6 +152,7 @@ public sealed class StepContext
     /// <summary>The gradient of tensor <paramref name="i"/> (dense, contiguous, owned by its parameter).</summary>
     public Tensor Gradient(int i)
     {
+        RequireHost(nameof(Gradient));
         if (_parent is not null)
         {
             return _parent.Gradient(_parentIndex![i]);
@@ -159,6 +176,7 @@ public sealed class StepContext
     /// </summary>
     public (Tensor Gradient, double Scale) TakeGradientWithPendingScale(int i)
     {
+        RequireHost(nameof(TakeGradientWithPendingScale));
         if (_parent is not null)
         {
             return _parent.TakeGradientWithPendingScale(_parentIndex![i]);
@@ -172,6 +190,7 @@ public sealed class StepContext
     /// <summary>sum of squares of gradient <paramref name="i"/> in double, cached.</summary>
     public double SquaredNorm(int i)
     {
+        RequireHost(nameof(SquaredNorm));
         if (_parent is not null)
         {
             return _parent.SquaredNorm(_parentIndex![i]);
@@ -209,6 +228,7 @@ public sealed class StepContext
     /// </summary>
     public void ComputeMissingNorms()
     {
+        RequireHost(nameof(ComputeMissingNorms));
         if (_parent is not null)
         {
             _parent.ComputeMissingNorms();
@@ -263,6 +283,7 @@ public sealed class StepContext
     /// <summary>Tells the context that gradient <paramref name="i"/> was rewritten, invalidating its cached norm.</summary>
     public void MarkModified(int i)
     {
+        RequireHost(nameof(MarkModified));
         if (_parent is not null)
         {
             _parent.MarkModified(_parentIndex![i]);
@@ -278,6 +299,7 @@ public sealed class StepContext
     /// </summary>
     public void SetSquaredNorm(int i, double squaredNorm)
     {
+        RequireHost(nameof(SetSquaredNorm));
         if (_parent is not null)
         {
             _parent.SetSquaredNorm(_parentIndex![i], squaredNorm);
@@ -295,6 +317,7 @@ public sealed class StepContext
     /// </summary>
     public void ScaleGradient(int i, double factor)
     {
+        RequireHost(nameof(ScaleGradient));
         if (_parent is not null)
         {
             _parent.ScaleGradient(_parentIndex![i], factor);
@@ -377,6 +400,7 @@ public sealed class StepContext
     public StepContext Subset(Func<ParameterState, bool> include)
     {
         ArgumentNullException.ThrowIfNull(include);
+        RequireHost(nameof(Subset));
         var parameters = new List<ParameterState>();
         var parentIndex = new List<int>();
         for (int i = 0; i < Parameters.Count; i++)
@@ -410,6 +434,16 @@ public sealed class StepContext
         }
 
         return new StepContext(this, parameters, [.. parentIndex], layers, [.. layerIndex]);
+    }
+
+    /// <summary>Throws in a device-resident step, where <paramref name="member"/> would have to wait for a device value.</summary>
+    private void RequireHost(string member)
+    {
+        if (OnDevice is not null)
+        {
+            throw new InvalidOperationException($"StepContext.{member}: this step is device-resident (norms and pending scales live on the device); " +
+                "a transform that reads them on the host must not report IDeviceResident.RunsOnDevice");
+        }
     }
 
     /// <summary>Position in this subset of the parent's tensor <paramref name="parentPosition"/>, or -1.</summary>

@@ -17,8 +17,13 @@ namespace Spamp.Optim;
 /// </code>
 /// Buffers live in <see cref="ParameterState"/> under PyTorch's names and are created as zeros at
 /// a parameter's first step with a gradient.
+/// <para>
+/// In a device-resident step the same pass runs with its coefficients computed on the device from
+/// the parameter's update count, the scheduled learning rate and the gradient's pending scale
+/// (adam_resident in optimizer_step.cl).
+/// </para>
 /// </summary>
-public sealed class AdamRule : IUpdateRule
+public sealed class AdamRule : IUpdateRule, IDeviceResident
 {
     /// <summary>Creates the rule; throws <see cref="ArgumentOutOfRangeException"/> for betas outside [0, 1) or a negative eps.</summary>
     public AdamRule(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, bool decoupledWeightDecay = false,
@@ -67,9 +72,18 @@ public sealed class AdamRule : IUpdateRule
     public bool Maximize { get; }
 
     /// <inheritdoc/>
+    bool IDeviceResident.RunsOnDevice => true;
+
+    /// <inheritdoc/>
     public void Update(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.OnDevice is { } device)
+        {
+            UpdateOnDevice(context, device);
+            return;
+        }
+
         for (int i = 0; i < context.Parameters.Count; i++)
         {
             ParameterGroup group = context.Parameters[i].Group;
@@ -89,5 +103,32 @@ public sealed class AdamRule : IUpdateRule
         state.Step++;
         var c = AdamCoefficients.ForStep(state.Step, lr, Beta1, Beta2, Eps, weightDecay, DecoupledWeightDecay, Maximize) with { GradientScale = gradientScale };
         context.Kernels(i).AdamStep(p.Storage, g.Storage, m.Storage, v.Storage, vmax?.Storage, p.Numel, c);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Adam keeps nothing but its buffers (tensors on the device) and the update counts the step keeps.</remarks>
+    int IDeviceResident.SlotCount(DeviceStep step) => 0;
+
+    /// <inheritdoc/>
+    void IDeviceResident.Upload(DeviceStep step, Span<double> slots)
+    {
+    }
+
+    /// <inheritdoc/>
+    void IDeviceResident.Download(DeviceStep step, ReadOnlySpan<double> slots)
+    {
+    }
+
+    private void UpdateOnDevice(StepContext context, DeviceStep device)
+    {
+        for (int i = 0; i < context.Parameters.Count; i++)
+        {
+            ParameterState state = context.Parameters[i];
+            Tensor p = state.Parameter.Data, g = state.Grad!;
+            Tensor m = state.Buffer(ExpAvg), v = state.Buffer(ExpAvgSq);
+            Tensor? vmax = Amsgrad ? state.Buffer(MaxExpAvgSq) : null;
+            device.Kernels.AdamResident(p.Storage, g.Storage, m.Storage, v.Storage, vmax?.Storage, p.Numel, device.SlotsOf(i),
+                state.Group.LearningRate, context.LearningRateScale, state.Group.WeightDecay, Beta1, Beta2, Eps, DecoupledWeightDecay, Maximize);
+        }
     }
 }

@@ -7,9 +7,17 @@ namespace Spamp.Optim;
 /// <c>c</c>. With <see cref="ErrorIfNonfinite"/> a NaN or infinite total throws before anything is
 /// modified. The pre-clip total is kept in <see cref="LastTotalNorm"/> (and returned by
 /// <see cref="Clip"/>). Stateless.
+/// <para>
+/// With p = 2 and <see cref="ErrorIfNonfinite"/> off it also runs in a device-resident step: one scalar
+/// kernel sums the norm cache and records the factor as every gradient's pending scale, and the total
+/// stays on the device until <see cref="LastTotalNorm"/> is read.
+/// </para>
 /// </summary>
-public sealed class ClipGradNorm : IGradientTransform
+public sealed class ClipGradNorm : IGradientTransform, IDeviceResident
 {
+    private DeviceStep? _device;
+    private double _lastTotalNorm;
+
     /// <summary>The constant PyTorch adds to the total norm (hard-coded, absolute).</summary>
     public const double Epsilon = 1e-6;
 
@@ -34,14 +42,56 @@ public sealed class ClipGradNorm : IGradientTransform
     /// <summary>Throw <see cref="NonFiniteGradientException"/> on a NaN or infinite total norm (nothing is modified).</summary>
     public bool ErrorIfNonfinite { get; }
 
-    /// <summary>The total norm before clipping at the last step (PyTorch's return value).</summary>
-    public double LastTotalNorm { get; private set; }
+    /// <summary>The total norm before clipping at the last step (PyTorch's return value; read from the device after device-resident steps).</summary>
+    public double LastTotalNorm
+    {
+        get
+        {
+            _device?.Synchronize();
+            return _lastTotalNorm;
+        }
+
+        private set => _lastTotalNorm = value;
+    }
+
+    /// <inheritdoc/>
+    bool IDeviceResident.RunsOnDevice => NormType == 2.0 && !ErrorIfNonfinite;
 
     /// <inheritdoc/>
     public void Apply(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.OnDevice is { } device)
+        {
+            device.Kernels.ClipGlobal(device.Scalars, device.Norms, device.Scales, device.Tensors.Count, MaxNorm, device.RegionOf(this));
+            return;
+        }
+
         LastTotalNorm = Clip(context, MaxNorm, NormType, ErrorIfNonfinite);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Two slots: the last total norm and whether that step clipped.</remarks>
+    int IDeviceResident.SlotCount(DeviceStep step) => 2;
+
+    /// <inheritdoc/>
+    void IDeviceResident.Upload(DeviceStep step, Span<double> slots)
+    {
+        _device = step;
+        slots[0] = _lastTotalNorm;
+    }
+
+    /// <inheritdoc/>
+    void IDeviceResident.Download(DeviceStep step, ReadOnlySpan<double> slots) => LastTotalNorm = slots[0];
+
+    /// <inheritdoc/>
+    void IDeviceResident.Report(DeviceStep step, ReadOnlySpan<double> slots, StepReport report)
+    {
+        foreach (LayerReport line in report.Layers)
+        {
+            line.Tau = MaxNorm;
+            line.Clipped |= slots[1] != 0;
+        }
     }
 
     /// <summary>

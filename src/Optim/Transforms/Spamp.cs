@@ -80,8 +80,12 @@ public enum SpampAblation
 /// <see cref="IUpdateFilter"/> for the step; see there for how rules apply it.
 /// </para>
 /// Telemetry: tau, alpha and whether the group was projected go to the layer report.
+/// <para>
+/// On a GPU the whole method runs in a device-resident step (Spamp.Device.cs) unless <see cref="H"/>
+/// or <see cref="UpdateClipping"/> is set, which need host values.
+/// </para>
 /// </summary>
-public sealed class SpampShaping : IGradientTransform
+public sealed partial class SpampShaping : IGradientTransform
 {
     private const string GlobalKey = "*";
     private readonly Dictionary<string, GroupState> _groups = [];
@@ -155,13 +159,22 @@ public sealed class SpampShaping : IGradientTransform
     /// The current threshold of the layer named <paramref name="layer"/> (a layer key of the
     /// optimizer; "*" under <see cref="Global"/>), or NaN before its first step in this session.
     /// </summary>
-    public double TauOf(string layer) =>
-        _keyOfLayer.TryGetValue(layer, out string? key) && _groups.TryGetValue(key, out GroupState? s) && s.K > 0 ? s.Tau : double.NaN;
+    public double TauOf(string layer)
+    {
+        _device?.Synchronize();
+        return _keyOfLayer.TryGetValue(layer, out string? key) && _groups.TryGetValue(key, out GroupState? s) && s.K > 0 ? s.Tau : double.NaN;
+    }
 
     /// <inheritdoc/>
     public void Apply(StepContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.OnDevice is { } device)
+        {
+            ApplyOnDevice(device);
+            return;
+        }
+
         if (Global)
         {
             if (context.Parameters.Count > 0)
@@ -279,12 +292,16 @@ public sealed class SpampShaping : IGradientTransform
         {
             if (context.Parameters[position].Parameter.DType != DType.Float64)
             {
-                return 1.1920929e-7; // 2^-23
+                return Float32Rounding;
             }
         }
 
-        return 2.220446049250313e-16; // 2^-52
+        return Float64Rounding;
     }
+
+    private const double Float32Rounding = 1.1920929e-7; // 2^-23
+
+    private const double Float64Rounding = 2.220446049250313e-16; // 2^-52
 
     /// <summary>Advances the group's threshold with the norm <paramref name="ng"/> and returns tau for this step.</summary>
     private double AdvanceTau(GroupState s, double ng)
@@ -371,6 +388,7 @@ public sealed class SpampShaping : IGradientTransform
     public void SaveState(StateDict state, string prefix)
     {
         ArgumentNullException.ThrowIfNull(state);
+        _device?.Synchronize();
         foreach (var (key, s) in _groups)
         {
             state[$"{prefix}group.{key}.tau_raw"] = s.TauRaw;
@@ -390,6 +408,7 @@ public sealed class SpampShaping : IGradientTransform
     public void LoadState(StateDict state, string prefix)
     {
         ArgumentNullException.ThrowIfNull(state);
+        _device?.Invalidate();
         _groups.Clear();
         _keyOfLayer.Clear();
         _updates.Clear();

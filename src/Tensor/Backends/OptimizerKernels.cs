@@ -1,4 +1,5 @@
 using Spamp.Backends.Cpu;
+using Spamp.Backends.Gpu;
 using Spamp.Memory;
 
 namespace Spamp.Backends;
@@ -13,10 +14,11 @@ namespace Spamp.Backends;
 /// </summary>
 public abstract partial class OptimizerKernels
 {
-    /// <summary>The kernels of <paramref name="device"/>.</summary>
+    /// <summary>The kernels of <paramref name="device"/>: the CPU's, or those of a GPU backend (OpenCL, CUDA).</summary>
     public static OptimizerKernels For(Device device) => device.Kind switch
     {
         DeviceKind.Cpu => CpuOptimizerKernels.Instance,
+        _ when BackendRegistry.For(device) is GpuBackend gpu => gpu.OptimizerKernels,
         _ => throw new DeviceMismatchException($"optimizer kernels: no implementation for device {device} in this build"),
     };
 

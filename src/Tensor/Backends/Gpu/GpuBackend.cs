@@ -82,6 +82,7 @@ public abstract unsafe partial class GpuBackend : Backend
             "random" => [],
             "cast" => [$"SRC_KIND={variant}"],
             "indexing" => IndexingDefinitions((DType)variant),
+            "select" => [.. TypeDefinitions((DType)variant), $"T_SIZE={((DType)variant).SizeOf()}"],
             _ => TypeDefinitions((DType)variant),
         };
         return [.. scalar, .. types];

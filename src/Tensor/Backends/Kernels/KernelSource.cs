@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
+using Spamp.Backends.Gpu;
 
 namespace Spamp.Backends.Kernels;
 
@@ -25,6 +26,9 @@ internal static partial class KernelSource
 {
     private static readonly ConcurrentDictionary<(KernelDialect, string), string> Assembled = new();
 
+    // A family that extends another: its unit holds the other family's file first (helpers it reuses).
+    private static readonly Dictionary<string, string> Extends = new() { ["optimizer_step"] = "optimizer" };
+
     /// <summary>The complete source of <paramref name="family"/> (a file name without <c>.cl</c>) for <paramref name="dialect"/>.</summary>
     public static string For(KernelDialect dialect, string family) =>
         Assembled.GetOrAdd((dialect, family), key =>
@@ -33,6 +37,11 @@ internal static partial class KernelSource
             text.Append(Resource(key.Item1 == KernelDialect.OpenCl ? "prelude_opencl.h" : "prelude_cuda.h")).Append('\n');
             text.Append(OperationCodes()).Append('\n');
             text.Append(Resource("common.h")).Append('\n');
+            if (Extends.TryGetValue(key.Item2, out string? basis))
+            {
+                text.Append(Expanded(basis + ".cl")).Append('\n');
+            }
+
             text.Append(Expanded(key.Item2 + ".cl"));
             return text.ToString();
         });
@@ -49,6 +58,9 @@ internal static partial class KernelSource
         Append<CompareOp>("COMPARE");
         Append<ReduceOp>("REDUCE");
         Append<DType>("DTYPE");
+        Append<ShrinkFunction>("SHRINK");
+        Append<StepSlot>("STEP_SLOT");
+        Append<SpampSlot>("SPAMP_SLOT");
         return text.ToString();
 
         void Append<TEnum>(string prefix) where TEnum : struct, Enum

@@ -15,12 +15,14 @@ typedef unsigned long long ulong;
 #define LOCAL_ID(d) ((d) == 0 ? (int)threadIdx.x : (d) == 1 ? (int)threadIdx.y : (int)threadIdx.z)
 #define GROUP_ID(d) ((d) == 0 ? (int)blockIdx.x : (d) == 1 ? (int)blockIdx.y : (int)blockIdx.z)
 #define LOCAL_SIZE(d) ((d) == 0 ? (int)blockDim.x : (d) == 1 ? (int)blockDim.y : (int)blockDim.z)
+#define NUM_GROUPS(d) ((d) == 0 ? (int)gridDim.x : (d) == 1 ? (int)gridDim.y : (int)gridDim.z)
 #define BARRIER() __syncthreads()
 #define MULHI32(a, b) __umulhi((uint)(a), (uint)(b))
 #define ATOMIC_CAS_INT(p, expected, desired) atomicCAS((int*)(p), (expected), (desired))
 #define ATOMIC_ADD_INT(p, v) atomicAdd((int*)(p), (v))
 #define AS_INT_BITS(f) __float_as_int(f)
 #define AS_FLOAT_BITS(i) __int_as_float(i)
+#define AS_UINT64_BITS(d) ((ulong)__double_as_longlong(d))
 #define NEXT_DOWN(x) nextafter((x), -INFINITY)
 typedef long long i64;
 // OpenCL's half-precision and saturating conversions, from the PTX cvt instructions (no cuda_fp16.h needed).

@@ -15,12 +15,14 @@
 #define LOCAL_ID(d) ((int)get_local_id(d))
 #define GROUP_ID(d) ((int)get_group_id(d))
 #define LOCAL_SIZE(d) ((int)get_local_size(d))
+#define NUM_GROUPS(d) ((int)get_num_groups(d))
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
 #define MULHI32(a, b) mul_hi((uint)(a), (uint)(b))
 #define ATOMIC_CAS_INT(p, expected, desired) atomic_cmpxchg((volatile GLOBAL int*)(p), (expected), (desired))
 #define ATOMIC_ADD_INT(p, v) atomic_add((volatile GLOBAL int*)(p), (v))
 #define AS_INT_BITS(f) as_int(f)
 #define AS_FLOAT_BITS(i) as_float(i)
+#define AS_UINT64_BITS(d) as_ulong(d)
 #define NEXT_DOWN(x) nextafter((x), (x) - (x) - INFINITY)
 // Shape and strides of up to 8 dimensions, passed by value as one kernel argument.
 typedef long i64;
