@@ -109,6 +109,45 @@ public class SvgPlotTests
     }
 
     [Test]
+    public void HistogramsDrawOneOutlinePerGroupOnSharedBins()
+    {
+        (string, IReadOnlyList<double>)[] groups =
+        [
+            ("spamp", [0.0, 0.1, 0.2, 0.9]),
+            ("clip", [0.5, 0.5, 1.0]),
+            ("none", [double.NaN, 2.0]),
+        ];
+        XDocument doc = Parse(SvgPlot.Histograms(groups, 5, "gradient norms", "log10 norm"));
+        List<XElement> outlines = OfClass(doc, "histogram");
+        Assert.Multiple(() =>
+        {
+            Assert.That(outlines.Select(e => (string?)e.Attribute("data-name")), Is.EqualTo(new[] { "spamp", "clip", "none" }));
+            Assert.That(OfClass(doc, "legend-label").Select(e => e.Value), Is.EqualTo(new[] { "spamp", "clip", "none" }));
+
+            // Start at zero, two corners per bin, back to zero: 1 + 2*5 + 1 points.
+            Assert.That(outlines.Select(e => ((string)e.Attribute("d")!).Split(' ').Length), Has.All.EqualTo(12));
+            Assert.That(TextOf(doc, "y-label"), Is.EqualTo("fraction"));
+        });
+        Assert.That(OfClass(Parse(SvgPlot.Histograms([("a", [double.NaN])], 5, "t", "x")), "no-data"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void BoxPlotWithManyGroupsSlantsTheLabels()
+    {
+        var groups = MethodFactory.Names.Select((name, i) => (name, (IReadOnlyList<double>)[i, i + 1.0, i + 2.0])).ToList();
+        XDocument doc = Parse(SvgPlot.BoxPlot(groups, "per-layer norms", "log10 norm"));
+        List<XElement> labels = OfClass(doc, "group-label");
+        Assert.Multiple(() =>
+        {
+            Assert.That(OfClass(doc, "box"), Has.Count.EqualTo(11));
+            Assert.That(OfClass(doc, "median"), Has.Count.EqualTo(11));
+            Assert.That(OfClass(doc, "whisker"), Has.Count.EqualTo(22));
+            Assert.That(labels.Select(e => e.Value), Is.EqualTo(MethodFactory.Names));
+            Assert.That(labels.Select(e => (string?)e.Attribute("transform")), Has.All.Contains("rotate(-30)"));
+        });
+    }
+
+    [Test]
     public void OutputIsDeterministic()
     {
         Series[] s = [new("a", [0, 0.5, 1], [3, 1, 2])];
