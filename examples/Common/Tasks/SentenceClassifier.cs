@@ -1,0 +1,76 @@
+using Spamp.Layers;
+
+namespace Spamp.Examples.Tasks;
+
+/// <summary>
+/// A small transformer-encoder sentence classifier (the paper's SST-2 model, scaled down): token and
+/// learned position embeddings, pre-norm <see cref="TransformerEncoderLayer"/>s that ignore padding, a final
+/// layer norm, the mean of the non-padding positions, and a linear layer to class logits.
+/// </summary>
+public sealed class SentenceClassifier : Module
+{
+    private readonly TransformerEncoderLayer[] _layers;
+
+    /// <summary>Builds the model with initial weights from <paramref name="generator"/>.</summary>
+    /// <param name="vocabularySize">Token ids are in [0, vocabularySize).</param>
+    /// <param name="maxLength">The longest input (positions get their own embedding).</param>
+    /// <param name="dModel">Embedding width.</param>
+    /// <param name="heads">Attention heads per layer.</param>
+    /// <param name="layers">Encoder layers.</param>
+    /// <param name="feedForward">Hidden width of each layer's feed-forward network.</param>
+    /// <param name="classes">Output classes.</param>
+    /// <param name="dropout">Dropout inside the encoder layers (masks drawn from <paramref name="generator"/>).</param>
+    /// <param name="generator">Source of initial values and dropout masks.</param>
+    public SentenceClassifier(int vocabularySize, int maxLength, int dModel, int heads, int layers, int feedForward, int classes,
+        double dropout, Generator generator)
+    {
+        TokenEmbedding = RegisterModule("token_embedding", new Embedding(vocabularySize, dModel, generator: generator));
+        PositionEmbedding = RegisterModule("position_embedding", new Embedding(maxLength, dModel, generator: generator));
+        _layers = new TransformerEncoderLayer[layers];
+        for (int i = 0; i < layers; i++)
+        {
+            _layers[i] = RegisterModule($"layers.{i}", new TransformerEncoderLayer(dModel, heads, feedForward, dropout, normFirst: true, generator: generator));
+        }
+
+        Norm = RegisterModule("norm", new LayerNorm([dModel]));
+        Head = RegisterModule("head", new Linear(dModel, classes, generator: generator));
+    }
+
+    /// <summary>Token embedding.</summary>
+    public Embedding TokenEmbedding { get; }
+
+    /// <summary>Position embedding.</summary>
+    public Embedding PositionEmbedding { get; }
+
+    /// <summary>The final layer norm.</summary>
+    public LayerNorm Norm { get; }
+
+    /// <summary>The classification layer.</summary>
+    public Linear Head { get; }
+
+    /// <summary>Class logits [B, classes] for token ids [B, T] whose padding positions are true in <paramref name="paddingMask"/>.</summary>
+    public Variable Forward(Tensor ids, Tensor paddingMask)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(paddingMask);
+        return RunForward(() =>
+        {
+            int t = ids.Shape[1];
+            using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64);
+            Variable x = TokenEmbedding.Forward(ids) + PositionEmbedding.Forward(positions);
+            foreach (TransformerEncoderLayer layer in _layers)
+            {
+                x = layer.Forward(x, srcKeyPaddingMask: paddingMask);
+            }
+
+            x = Norm.Forward(x);
+
+            // Mean over the real tokens only: padding is zeroed, and the sum divided by the sentence length.
+            using Tensor padding = paddingMask.To(DType.Float32);
+            using Tensor keep = (1.0 - padding).Unsqueeze(2);
+            using Tensor length = keep.Sum([1]);
+            Variable pooled = (x * new Variable(keep)).Sum(1) / new Variable(length);
+            return Head.Forward(pooled);
+        });
+    }
+}
