@@ -20,8 +20,11 @@ public static class SvgPlot
 {
     private const double Width = 640, Height = 400, Left = 70, Right = 160, Top = 40, Bottom = 55;
 
-    // A colour-blind-friendly palette (Okabe-Ito); series beyond it reuse colours in order.
+    // A colour-blind-friendly palette (Okabe-Ito); series beyond it reuse colours in order, dashed (Dash).
     private static readonly string[] Palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+
+    // The line style of each round through the palette: solid, dashed, dotted, so up to 24 lines stay apart.
+    private static readonly string?[] Dashes = [null, "6,3", "2,2"];
 
     /// <summary>A line chart of several series with a legend, nice axis ticks and optionally a log-scale y axis.</summary>
     public static string LineChart(IReadOnlyList<Series> series, string title, string xLabel, string yLabel, bool logY = false)
@@ -60,10 +63,11 @@ public static class SvgPlot
                 w.WriteAttributeString("fill", "none");
                 w.WriteAttributeString("stroke", colour);
                 w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, k);
                 w.WriteEndElement();
             }
 
-            frame.DrawLegend(w, [.. series.Select((s, k) => (s.Name, Palette[k % Palette.Length]))]);
+            frame.DrawLegend(w, [.. series.Select((s, k) => s.Name)]);
         });
     }
 
@@ -142,10 +146,11 @@ public static class SvgPlot
                 w.WriteAttributeString("fill", "none");
                 w.WriteAttributeString("stroke", Palette[g % Palette.Length]);
                 w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, g);
                 w.WriteEndElement();
             }
 
-            frame.DrawLegend(w, [.. groups.Select((group, k) => (group.Name, Palette[k % Palette.Length]))]);
+            frame.DrawLegend(w, [.. groups.Select(group => group.Name)]);
         });
     }
 
@@ -306,6 +311,15 @@ public static class SvgPlot
         w.WriteEndElement();
     }
 
+    /// <summary>The dash pattern of the <paramref name="k"/>-th series, if it is not solid.</summary>
+    private static void WriteDash(XmlWriter w, int k)
+    {
+        if (Dashes[(k / Palette.Length) % Dashes.Length] is string dash)
+        {
+            w.WriteAttributeString("stroke-dasharray", dash);
+        }
+    }
+
     private static void Line(XmlWriter w, string cls, double x1, double y1, double x2, double y2, string stroke)
     {
         w.WriteStartElement("line");
@@ -367,15 +381,24 @@ public static class SvgPlot
             }
         }
 
-        public void DrawLegend(XmlWriter w, (string Name, string Colour)[] entries)
+        public void DrawLegend(XmlWriter w, string[] names)
         {
             w.WriteStartElement("g");
             w.WriteAttributeString("class", "legend");
-            for (int k = 0; k < entries.Length; k++)
+            for (int k = 0; k < names.Length; k++)
             {
                 double y = Top + 10 + (k * 18);
-                Line(w, "legend-swatch", Left + PlotWidth + 12, y, Left + PlotWidth + 32, y, entries[k].Colour);
-                Text(w, "legend-label", Left + PlotWidth + 38, y + 4, entries[k].Name, "start");
+                w.WriteStartElement("line");
+                w.WriteAttributeString("class", "legend-swatch");
+                w.WriteAttributeString("x1", Fmt(Left + PlotWidth + 12));
+                w.WriteAttributeString("y1", Fmt(y));
+                w.WriteAttributeString("x2", Fmt(Left + PlotWidth + 32));
+                w.WriteAttributeString("y2", Fmt(y));
+                w.WriteAttributeString("stroke", Palette[k % Palette.Length]);
+                w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, k);
+                w.WriteEndElement();
+                Text(w, "legend-label", Left + PlotWidth + 38, y + 4, names[k], "start");
             }
 
             w.WriteEndElement();

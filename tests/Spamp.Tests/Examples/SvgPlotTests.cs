@@ -44,6 +44,22 @@ public class SvgPlotTests
     }
 
     [Test]
+    public void SeriesBeyondThePaletteAreDashed()
+    {
+        Series[] series = [.. Enumerable.Range(0, 11).Select(k => new Series($"s{k}", [0, 1], [k, k + 1.0]))];
+        XDocument doc = Parse(SvgPlot.LineChart(series, "t", "x", "y"));
+        string?[] lineDashes = [.. OfClass(doc, "series").Select(e => (string?)e.Attribute("stroke-dasharray"))];
+        string?[] swatchDashes = [.. OfClass(doc, "legend-swatch").Select(e => (string?)e.Attribute("stroke-dasharray"))];
+        Assert.Multiple(() =>
+        {
+            Assert.That(lineDashes.Take(8), Has.All.Null, "the first eight lines are solid, one colour each");
+            Assert.That(lineDashes.Skip(8), Has.All.Not.Null, "the next ones reuse the colours, dashed");
+            Assert.That(swatchDashes, Is.EqualTo(lineDashes), "the legend shows the same style");
+            Assert.That(OfClass(doc, "series").Select(e => (string?)e.Attribute("stroke")).Distinct().Count(), Is.EqualTo(8));
+        });
+    }
+
+    [Test]
     public void TextIsEscaped()
     {
         const string title = "a < b && \"c\" > 'd'";
