@@ -45,7 +45,7 @@ internal sealed record CommandLine
 
     public string? Output { get; init; }
 
-    public IReadOnlySet<Study> Studies { get; init; } = new SortedSet<Study> { Study.Table1, Study.Table2, Study.StepsToThreshold };
+    public IReadOnlySet<Study> Studies { get; init; } = ReproductionOptions.DefaultStudies;
 
     public IReadOnlyList<string>? StudyMethods { get; init; }
 

@@ -38,7 +38,7 @@ public sealed class ReportFigures
         IReadOnlyList<string> methods = _plan.Options.Methods;
         Save(written, "loss.svg", "Figure 1 analogue: training loss per step, mean over seeds, averaged in windows",
             SvgPlot.LineChart([.. methods.Select(m => Curve(m, _data.Main(m), r => r.Losses))],
-                $"{_task.Name}: training loss", "step", "loss", logY: true));
+                $"{_task.Name}: training loss", "step", "loss"));
         Save(written, "update-magnitude.svg", "Figure 2 analogue: update magnitude lr*‖g~‖ per step, mean over seeds, averaged in windows",
             SvgPlot.LineChart([.. methods.Select(m => Curve(m, _data.Main(m), r => r.UpdateMagnitudes))],
                 $"{_task.Name}: update magnitude", "step", "lr*‖g~‖", logY: true));

@@ -68,7 +68,7 @@ public sealed class ReportTables
         }
 
         return new ReportSection($"Table 1: final {MetricName}",
-            $"Every method trained for {_plan.Steps} steps from the same initial weights and data order per seed ({_plan.Seeds.Count} seeds); " +
+            $"Every method trained for {_plan.Steps} steps from the same initial weights and data order per seed ({_plan.Seeds.Count} seed{(_plan.Seeds.Count == 1 ? "" : "s")}); " +
             $"{MetricName} on the evaluation set at the end, mean ± sample std over seeds. Final train loss: mean training loss over the last 10% of the steps.",
             [("", table)],
             [VerdictSentence($"final {MetricName} ({(HigherIsBetter ? "higher" : "lower")} is better)", outcomes)]);

@@ -31,7 +31,7 @@ public static class ReportWriter
         var sections = new List<ReportSection>();
         var plots = new List<(string File, string Caption)>();
 
-        if (plan.Runs.Any(k => k.Steps == plan.Steps && k.Perturbation == "none" && options.Methods.Contains(k.Optimizer)))
+        if (studies.Overlaps([Study.Table1, Study.Table2, Study.StepsToThreshold]))
         {
             plots.AddRange(figures.Main());
         }
@@ -146,7 +146,7 @@ public static class ReportWriter
 
         md.Append("## How this differs from the paper\n\n");
         md.Append("The paper trains ResNet-18 on CIFAR-10, a transformer on SST-2 and a 12-layer GPT on WikiText-103 for 100 epochs or 50k steps on GPUs. ");
-        md.Append("These runs are the same comparison at CPU scale: the tasks and models above, a few hundred steps, three seeds. ");
+        md.Append(CultureInfo.InvariantCulture, $"These runs are the same comparison at CPU scale: the task and model above, {plan.Steps} steps, {plan.Seeds.Count} seed{(plan.Seeds.Count == 1 ? "" : "s")}. ");
         md.Append("Absolute numbers are therefore not comparable with the paper's tables; the comparisons between methods under identical conditions are what this report is for.\n");
         string path = Path.Combine(directory, SummaryFile);
         File.WriteAllText(path, md.ToString(), new UTF8Encoding(false));

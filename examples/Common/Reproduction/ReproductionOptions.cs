@@ -22,7 +22,10 @@ public sealed record ReproductionOptions
     public IReadOnlyList<string>? StudyMethods { get; init; }
 
     /// <summary>The parts of the report to produce.</summary>
-    public IReadOnlySet<Study> Studies { get; init; } = new SortedSet<Study> { Study.Table1, Study.Table2, Study.StepsToThreshold };
+    public IReadOnlySet<Study> Studies { get; init; } = DefaultStudies;
+
+    /// <summary>The studies run unless told otherwise: those that need only the main runs.</summary>
+    public static IReadOnlySet<Study> DefaultStudies { get; } = new SortedSet<Study> { Study.Table1, Study.Table2, Study.StepsToThreshold };
 
     /// <summary>Examples per step; null: the task's default.</summary>
     public int? BatchSize { get; init; }

@@ -9,8 +9,6 @@ namespace Spamp.Examples.Tasks;
 /// </summary>
 public sealed class SentenceClassifier : Module
 {
-    private readonly TransformerEncoderLayer[] _layers;
-
     /// <summary>Builds the model with initial weights from <paramref name="generator"/>.</summary>
     /// <param name="vocabularySize">Token ids are in [0, vocabularySize).</param>
     /// <param name="maxLength">The longest input (positions get their own embedding).</param>
@@ -26,11 +24,9 @@ public sealed class SentenceClassifier : Module
     {
         TokenEmbedding = RegisterModule("token_embedding", new Embedding(vocabularySize, dModel, generator: generator));
         PositionEmbedding = RegisterModule("position_embedding", new Embedding(maxLength, dModel, generator: generator));
-        _layers = new TransformerEncoderLayer[layers];
-        for (int i = 0; i < layers; i++)
-        {
-            _layers[i] = RegisterModule($"layers.{i}", new TransformerEncoderLayer(dModel, heads, feedForward, dropout, normFirst: true, generator: generator));
-        }
+        // A Sequential only to hold the layers under the names layers.0, layers.1, ...: its own forward cannot pass the mask.
+        Layers = RegisterModule("layers", new Sequential([.. Enumerable.Range(0, layers).Select(_ =>
+            new TransformerEncoderLayer(dModel, heads, feedForward, dropout, normFirst: true, generator: generator))]));
 
         Norm = RegisterModule("norm", new LayerNorm([dModel]));
         Head = RegisterModule("head", new Linear(dModel, classes, generator: generator));
@@ -41,6 +37,9 @@ public sealed class SentenceClassifier : Module
 
     /// <summary>Position embedding.</summary>
     public Embedding PositionEmbedding { get; }
+
+    /// <summary>The encoder layers (<see cref="TransformerEncoderLayer"/>s).</summary>
+    public Sequential Layers { get; }
 
     /// <summary>The final layer norm.</summary>
     public LayerNorm Norm { get; }
@@ -58,7 +57,7 @@ public sealed class SentenceClassifier : Module
             int t = ids.Shape[1];
             using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64);
             Variable x = TokenEmbedding.Forward(ids) + PositionEmbedding.Forward(positions);
-            foreach (TransformerEncoderLayer layer in _layers)
+            foreach (TransformerEncoderLayer layer in Layers.Cast<TransformerEncoderLayer>())
             {
                 x = layer.Forward(x, srcKeyPaddingMask: paddingMask);
             }

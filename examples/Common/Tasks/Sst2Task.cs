@@ -56,7 +56,7 @@ public sealed class Sst2Task : TrainingTask
     /// <inheritdoc/>
     public override TaskDefaults Defaults { get; } = new()
     {
-        Steps = 600,
+        Steps = 400,
         BatchSize = 64,
         LearningRate = 1e-3,
         WeightDecay = 0.01,

@@ -12,7 +12,7 @@ namespace Spamp.Examples.Tasks;
 public sealed class WikiTextTask : LanguageModelTask
 {
     /// <summary>Test windows evaluated.</summary>
-    public const int EvaluationWindows = 512;
+    public const int EvaluationWindows = 256;
 
     private readonly TensorDataset _train;
     private readonly TensorDataset _evaluation;
@@ -50,7 +50,7 @@ public sealed class WikiTextTask : LanguageModelTask
     public override TaskDefaults Defaults { get; } = new()
     {
         Steps = 400,
-        BatchSize = 32,
+        BatchSize = 16,
         LearningRate = 2e-3,
         WeightDecay = 0.01,
         Threshold = 600,
