@@ -24,6 +24,12 @@ public sealed class SentenceClassifier : Module
     {
         TokenEmbedding = RegisterModule("token_embedding", new Embedding(vocabularySize, dModel, generator: generator));
         PositionEmbedding = RegisterModule("position_embedding", new Embedding(maxLength, dModel, generator: generator));
+
+        // N(0, 0.02) as BERT and GPT, instead of Embedding's N(0, 1): the layer norms make the scale irrelevant
+        // to the forward pass, and at this scale an Adam step of ~lr moves a word's vector fast enough to learn
+        // it within a few hundred steps.
+        Init.Normal(TokenEmbedding.Weight.Data, 0, 0.02, generator);
+        Init.Normal(PositionEmbedding.Weight.Data, 0, 0.02, generator);
         // A Sequential only to hold the layers under the names layers.0, layers.1, ...: its own forward cannot pass the mask.
         Layers = RegisterModule("layers", new Sequential([.. Enumerable.Range(0, layers).Select(_ =>
             new TransformerEncoderLayer(dModel, heads, feedForward, dropout, normFirst: true, generator: generator))]));

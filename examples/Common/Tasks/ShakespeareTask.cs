@@ -53,7 +53,7 @@ public sealed class ShakespeareTask : LanguageModelTask
         BatchSize = 32,
         LearningRate = 3e-3,
         WeightDecay = 0.01,
-        Threshold = 8.0,
+        Threshold = 15.0,
         EvalBatchSize = 64,
     };
 }

@@ -60,7 +60,7 @@ public sealed class Sst2Task : TrainingTask
         BatchSize = 64,
         LearningRate = 1e-3,
         WeightDecay = 0.01,
-        Threshold = 0.75,
+        Threshold = 0.78,
         EvalBatchSize = 218,
     };
 

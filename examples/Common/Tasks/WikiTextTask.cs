@@ -53,7 +53,7 @@ public sealed class WikiTextTask : LanguageModelTask
         BatchSize = 16,
         LearningRate = 2e-3,
         WeightDecay = 0.01,
-        Threshold = 600,
+        Threshold = 450,
         EvalBatchSize = 32,
     };
 }
