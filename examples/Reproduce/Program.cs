@@ -1,7 +1,7 @@
 // The SPAMP paper reproduction: trains every method on one task with identical initial weights and data
 // order per seed, runs the selected studies and writes a report folder.
 //
-//   dotnet run -c Release --project examples/Reproduce -- --task fashion-mnist --studies all   # ~30 minutes on 2 cores
+//   dotnet run -c Release --project examples/Reproduce -- --task fashion-mnist --studies all   # about 12 minutes on 2 quiet cores
 //   dotnet run -c Release --project examples/Reproduce -- --help                               # every option
 using Spamp.Examples.Reproduce;
 using Spamp.Examples.Reproduction;

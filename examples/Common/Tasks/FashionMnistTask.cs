@@ -44,7 +44,7 @@ public sealed class FashionMnistTask : TrainingTask
     /// <inheritdoc/>
     public override TaskDefaults Defaults { get; } = new()
     {
-        Steps = 500,
+        Steps = 1000,
         BatchSize = 64,
         LearningRate = 2e-3,
         Threshold = 0.80,

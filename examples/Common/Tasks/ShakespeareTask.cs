@@ -49,7 +49,7 @@ public sealed class ShakespeareTask : LanguageModelTask
     /// <inheritdoc/>
     public override TaskDefaults Defaults { get; } = new()
     {
-        Steps = 250,
+        Steps = 400,
         BatchSize = 32,
         LearningRate = 3e-3,
         WeightDecay = 0.01,
