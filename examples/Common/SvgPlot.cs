@@ -20,8 +20,11 @@ public static class SvgPlot
 {
     private const double Width = 640, Height = 400, Left = 70, Right = 160, Top = 40, Bottom = 55;
 
-    // A colour-blind-friendly palette (Okabe-Ito); series beyond it reuse colours in order.
+    // A colour-blind-friendly palette (Okabe-Ito); series beyond it reuse colours in order, dashed (Dash).
     private static readonly string[] Palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+
+    // The line style of each round through the palette: solid, dashed, dotted, so up to 24 lines stay apart.
+    private static readonly string?[] Dashes = [null, "6,3", "2,2"];
 
     /// <summary>A line chart of several series with a legend, nice axis ticks and optionally a log-scale y axis.</summary>
     public static string LineChart(IReadOnlyList<Series> series, string title, string xLabel, string yLabel, bool logY = false)
@@ -60,10 +63,11 @@ public static class SvgPlot
                 w.WriteAttributeString("fill", "none");
                 w.WriteAttributeString("stroke", colour);
                 w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, k);
                 w.WriteEndElement();
             }
 
-            frame.DrawLegend(w, [.. series.Select((s, k) => (s.Name, Palette[k % Palette.Length]))]);
+            frame.DrawLegend(w, [.. series.Select((s, k) => s.Name)]);
         });
     }
 
@@ -94,6 +98,62 @@ public static class SvgPlot
         });
     }
 
+    /// <summary>
+    /// Several distributions on one chart: every group is counted in the same <paramref name="bins"/> equal-width
+    /// bins over the range of all finite values and drawn as a step outline (not filled, so overlaps stay
+    /// readable), with a legend. Counts are fractions of each group's values, so groups of different sizes compare.
+    /// </summary>
+    public static string Histograms(IReadOnlyList<(string Name, IReadOnlyList<double> Values)> groups, int bins, string title, string xLabel,
+        string yLabel = "fraction")
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
+        double[][] finite = [.. groups.Select(g => g.Values.Where(double.IsFinite).ToArray())];
+        double[] all = [.. finite.SelectMany(v => v)];
+        return Document(title, xLabel, yLabel, all.Length == 0, (w, frame) =>
+        {
+            double lo = all.Min(), hi = all.Max();
+            double width = hi > lo ? (hi - lo) / bins : 1;
+            double[][] fractions = [.. finite.Select(values =>
+            {
+                double[] f = new double[bins];
+                foreach (double v in values)
+                {
+                    f[Math.Min(bins - 1, (int)((v - lo) / width))] += 1.0 / values.Length;
+                }
+
+                return f;
+            })];
+            var x = Axis.Linear(lo, lo + (width * bins));
+            var y = Axis.Linear(0, fractions.SelectMany(f => f).Max());
+            frame.DrawAxes(w, x, y);
+            for (int g = 0; g < groups.Count; g++)
+            {
+                // The outline: along the top of every bin, down to zero at both ends.
+                var path = new StringBuilder().Append('M').Append(Fmt(frame.X(x, lo))).Append(',').Append(Fmt(frame.Y(y, 0)));
+                for (int b = 0; b < bins; b++)
+                {
+                    double top = frame.Y(y, fractions[g][b]);
+                    path.Append(" L").Append(Fmt(frame.X(x, lo + (b * width)))).Append(',').Append(Fmt(top))
+                        .Append(" L").Append(Fmt(frame.X(x, lo + ((b + 1) * width)))).Append(',').Append(Fmt(top));
+                }
+
+                path.Append(" L").Append(Fmt(frame.X(x, lo + (bins * width)))).Append(',').Append(Fmt(frame.Y(y, 0)));
+                w.WriteStartElement("path");
+                w.WriteAttributeString("class", "histogram");
+                w.WriteAttributeString("data-name", groups[g].Name);
+                w.WriteAttributeString("d", path.ToString());
+                w.WriteAttributeString("fill", "none");
+                w.WriteAttributeString("stroke", Palette[g % Palette.Length]);
+                w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, g);
+                w.WriteEndElement();
+            }
+
+            frame.DrawLegend(w, [.. groups.Select(group => group.Name)]);
+        });
+    }
+
     /// <summary>One box plot per group: median, quartiles, whiskers at 1.5 IQR and outliers as dots.</summary>
     public static string BoxPlot(IReadOnlyList<(string Group, IReadOnlyList<double> Values)> groups, string title, string yLabel)
     {
@@ -106,25 +166,37 @@ public static class SvgPlot
             double slot = frame.PlotWidth / groups.Count;
             for (int g = 0; g < groups.Count; g++)
             {
-                double[] v = [.. groups[g].Values.Where(double.IsFinite).Order()];
                 double centre = Left + (slot * (g + 0.5)), half = Math.Min(30, slot * 0.3);
-                Text(w, "group-label", centre, Height - Bottom + 18, groups[g].Group, "middle");
-                if (v.Length == 0)
+                if (slot < 60)
+                {
+                    // Many groups: slant the labels so long method names do not run into each other.
+                    w.WriteStartElement("text");
+                    w.WriteAttributeString("class", "group-label");
+                    w.WriteAttributeString("transform", $"translate({Fmt(centre)},{Fmt(Height - Bottom + 12)}) rotate(-30)");
+                    w.WriteAttributeString("text-anchor", "end");
+                    w.WriteAttributeString("font-size", "10");
+                    w.WriteString(groups[g].Group);
+                    w.WriteEndElement();
+                }
+                else
+                {
+                    Text(w, "group-label", centre, Height - Bottom + 18, groups[g].Group, "middle");
+                }
+
+                if (Reproduction.BoxSummary.Of(groups[g].Values) is not { } box)
                 {
                     continue;
                 }
 
-                double q1 = Quantile(v, 0.25), median = Quantile(v, 0.5), q3 = Quantile(v, 0.75), iqr = q3 - q1;
-                double low = v.First(x => x >= q1 - (1.5 * iqr)), high = v.Last(x => x <= q3 + (1.5 * iqr));
                 string colour = Palette[g % Palette.Length];
                 w.WriteStartElement("g");
                 w.WriteAttributeString("class", "box");
                 w.WriteAttributeString("data-group", groups[g].Group);
-                Line(w, "whisker", centre, frame.Y(y, low), centre, frame.Y(y, q1), colour);
-                Line(w, "whisker", centre, frame.Y(y, q3), centre, frame.Y(y, high), colour);
-                Rect(w, "iqr", centre - half, frame.Y(y, q3), 2 * half, frame.Y(y, q1) - frame.Y(y, q3), "none", colour);
-                Line(w, "median", centre - half, frame.Y(y, median), centre + half, frame.Y(y, median), colour);
-                foreach (double outlier in v.Where(x => x < low || x > high))
+                Line(w, "whisker", centre, frame.Y(y, box.WhiskerLow), centre, frame.Y(y, box.Q1), colour);
+                Line(w, "whisker", centre, frame.Y(y, box.Q3), centre, frame.Y(y, box.WhiskerHigh), colour);
+                Rect(w, "iqr", centre - half, frame.Y(y, box.Q3), 2 * half, frame.Y(y, box.Q1) - frame.Y(y, box.Q3), "none", colour);
+                Line(w, "median", centre - half, frame.Y(y, box.Median), centre + half, frame.Y(y, box.Median), colour);
+                foreach (double outlier in box.Outliers)
                 {
                     w.WriteStartElement("circle");
                     w.WriteAttributeString("class", "outlier");
@@ -165,14 +237,6 @@ public static class SvgPlot
 
     /// <summary>Writes an SVG string to a file (UTF-8, no byte-order mark).</summary>
     public static void Save(string path, string svg) => File.WriteAllText(path, svg, new UTF8Encoding(false));
-
-    private static double Quantile(double[] sorted, double q)
-    {
-        double position = q * (sorted.Length - 1);
-        int lower = (int)Math.Floor(position);
-        int upper = Math.Min(sorted.Length - 1, lower + 1);
-        return sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
-    }
 
     private static string Document(string title, string xLabel, string yLabel, bool empty, Action<XmlWriter, Frame> draw)
     {
@@ -247,6 +311,15 @@ public static class SvgPlot
         w.WriteEndElement();
     }
 
+    /// <summary>The dash pattern of the <paramref name="k"/>-th series, if it is not solid.</summary>
+    private static void WriteDash(XmlWriter w, int k)
+    {
+        if (Dashes[(k / Palette.Length) % Dashes.Length] is string dash)
+        {
+            w.WriteAttributeString("stroke-dasharray", dash);
+        }
+    }
+
     private static void Line(XmlWriter w, string cls, double x1, double y1, double x2, double y2, string stroke)
     {
         w.WriteStartElement("line");
@@ -308,15 +381,24 @@ public static class SvgPlot
             }
         }
 
-        public void DrawLegend(XmlWriter w, (string Name, string Colour)[] entries)
+        public void DrawLegend(XmlWriter w, string[] names)
         {
             w.WriteStartElement("g");
             w.WriteAttributeString("class", "legend");
-            for (int k = 0; k < entries.Length; k++)
+            for (int k = 0; k < names.Length; k++)
             {
                 double y = Top + 10 + (k * 18);
-                Line(w, "legend-swatch", Left + PlotWidth + 12, y, Left + PlotWidth + 32, y, entries[k].Colour);
-                Text(w, "legend-label", Left + PlotWidth + 38, y + 4, entries[k].Name, "start");
+                w.WriteStartElement("line");
+                w.WriteAttributeString("class", "legend-swatch");
+                w.WriteAttributeString("x1", Fmt(Left + PlotWidth + 12));
+                w.WriteAttributeString("y1", Fmt(y));
+                w.WriteAttributeString("x2", Fmt(Left + PlotWidth + 32));
+                w.WriteAttributeString("y2", Fmt(y));
+                w.WriteAttributeString("stroke", Palette[k % Palette.Length]);
+                w.WriteAttributeString("stroke-width", "1.5");
+                WriteDash(w, k);
+                w.WriteEndElement();
+                Text(w, "legend-label", Left + PlotWidth + 38, y + 4, names[k], "start");
             }
 
             w.WriteEndElement();

@@ -44,6 +44,22 @@ public class SvgPlotTests
     }
 
     [Test]
+    public void SeriesBeyondThePaletteAreDashed()
+    {
+        Series[] series = [.. Enumerable.Range(0, 11).Select(k => new Series($"s{k}", [0, 1], [k, k + 1.0]))];
+        XDocument doc = Parse(SvgPlot.LineChart(series, "t", "x", "y"));
+        string?[] lineDashes = [.. OfClass(doc, "series").Select(e => (string?)e.Attribute("stroke-dasharray"))];
+        string?[] swatchDashes = [.. OfClass(doc, "legend-swatch").Select(e => (string?)e.Attribute("stroke-dasharray"))];
+        Assert.Multiple(() =>
+        {
+            Assert.That(lineDashes.Take(8), Has.All.Null, "the first eight lines are solid, one colour each");
+            Assert.That(lineDashes.Skip(8), Has.All.Not.Null, "the next ones reuse the colours, dashed");
+            Assert.That(swatchDashes, Is.EqualTo(lineDashes), "the legend shows the same style");
+            Assert.That(OfClass(doc, "series").Select(e => (string?)e.Attribute("stroke")).Distinct().Count(), Is.EqualTo(8));
+        });
+    }
+
+    [Test]
     public void TextIsEscaped()
     {
         const string title = "a < b && \"c\" > 'd'";
@@ -105,6 +121,45 @@ public class SvgPlotTests
             Assert.That(OfClass(doc, "group-label").Select(e => e.Value), Is.EqualTo(new[] { "spamp", "clip" }));
             Assert.That(OfClass(doc, "median"), Has.Count.EqualTo(2));
             Assert.That(OfClass(doc, "outlier"), Has.Count.EqualTo(1), "100 lies beyond 1.5 IQR");
+        });
+    }
+
+    [Test]
+    public void HistogramsDrawOneOutlinePerGroupOnSharedBins()
+    {
+        (string, IReadOnlyList<double>)[] groups =
+        [
+            ("spamp", [0.0, 0.1, 0.2, 0.9]),
+            ("clip", [0.5, 0.5, 1.0]),
+            ("none", [double.NaN, 2.0]),
+        ];
+        XDocument doc = Parse(SvgPlot.Histograms(groups, 5, "gradient norms", "log10 norm"));
+        List<XElement> outlines = OfClass(doc, "histogram");
+        Assert.Multiple(() =>
+        {
+            Assert.That(outlines.Select(e => (string?)e.Attribute("data-name")), Is.EqualTo(new[] { "spamp", "clip", "none" }));
+            Assert.That(OfClass(doc, "legend-label").Select(e => e.Value), Is.EqualTo(new[] { "spamp", "clip", "none" }));
+
+            // Start at zero, two corners per bin, back to zero: 1 + 2*5 + 1 points.
+            Assert.That(outlines.Select(e => ((string)e.Attribute("d")!).Split(' ').Length), Has.All.EqualTo(12));
+            Assert.That(TextOf(doc, "y-label"), Is.EqualTo("fraction"));
+        });
+        Assert.That(OfClass(Parse(SvgPlot.Histograms([("a", [double.NaN])], 5, "t", "x")), "no-data"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void BoxPlotWithManyGroupsSlantsTheLabels()
+    {
+        var groups = MethodFactory.Names.Select((name, i) => (name, (IReadOnlyList<double>)[i, i + 1.0, i + 2.0])).ToList();
+        XDocument doc = Parse(SvgPlot.BoxPlot(groups, "per-layer norms", "log10 norm"));
+        List<XElement> labels = OfClass(doc, "group-label");
+        Assert.Multiple(() =>
+        {
+            Assert.That(OfClass(doc, "box"), Has.Count.EqualTo(11));
+            Assert.That(OfClass(doc, "median"), Has.Count.EqualTo(11));
+            Assert.That(OfClass(doc, "whisker"), Has.Count.EqualTo(22));
+            Assert.That(labels.Select(e => e.Value), Is.EqualTo(MethodFactory.Names));
+            Assert.That(labels.Select(e => (string?)e.Attribute("transform")), Has.All.Contains("rotate(-30)"));
         });
     }
 
