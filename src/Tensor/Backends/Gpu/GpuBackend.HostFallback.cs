@@ -128,27 +128,6 @@ public abstract unsafe partial class GpuBackend
             CpuBackend.Instance.CrossEntropyBackward(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
 
     /// <inheritdoc/>
-    public override void Conv2d(Storage input, Storage weight, Storage? bias, Storage output, in Conv2dGeometry geometry)
-    {
-        Conv2dGeometry g = geometry;
-        OnHost([input, weight, bias, output], h => CpuBackend.Instance.Conv2d(h[0]!, h[1]!, h[2], h[3]!, in g));
-    }
-
-    /// <inheritdoc/>
-    public override void Conv2dBackwardInput(Storage gradOutput, Storage weight, Storage gradInput, in Conv2dGeometry geometry)
-    {
-        Conv2dGeometry g = geometry;
-        OnHost([gradOutput, weight, gradInput], h => CpuBackend.Instance.Conv2dBackwardInput(h[0]!, h[1]!, h[2]!, in g));
-    }
-
-    /// <inheritdoc/>
-    public override void Conv2dBackwardWeight(Storage input, Storage gradOutput, Storage gradWeight, Storage? gradBias, in Conv2dGeometry geometry)
-    {
-        Conv2dGeometry g = geometry;
-        OnHost([input, gradOutput, gradWeight, gradBias], h => CpuBackend.Instance.Conv2dBackwardWeight(h[0]!, h[1]!, h[2]!, h[3], in g));
-    }
-
-    /// <inheritdoc/>
     public override void MaxPool2d(Storage input, Storage output, Storage indices, in Pool2dGeometry geometry)
     {
         Pool2dGeometry g = geometry;

@@ -5,9 +5,11 @@ typedef unsigned short ushort;
 typedef unsigned int uint;
 typedef unsigned long long ulong;
 #define INFINITY __int_as_float(0x7f800000)
+#define NAN __int_as_float(0x7fffffff)
 #define KERNEL extern "C" __global__
 #define GLOBAL
 #define LOCAL __shared__
+#define LOCAL_PTR
 #define DEVICE static __device__ inline
 #define GLOBAL_ID_0 ((int)(blockIdx.x * blockDim.x + threadIdx.x))
 #define GLOBAL_ID(d) ((d) == 0 ? (int)(blockIdx.x * blockDim.x + threadIdx.x) : (d) == 1 ? (int)(blockIdx.y * blockDim.y + threadIdx.y) : (int)(blockIdx.z * blockDim.z + threadIdx.z))

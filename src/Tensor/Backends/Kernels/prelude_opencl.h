@@ -8,6 +8,8 @@
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL __local
+// Qualifies a DEVICE function's parameter that points into LOCAL memory (a work-group's scratch).
+#define LOCAL_PTR __local
 #define DEVICE static inline
 #define GLOBAL_ID(d) ((int)get_global_id(d))
 #define LOCAL_ID(d) ((int)get_local_id(d))
