@@ -128,48 +128,6 @@ public abstract unsafe partial class GpuBackend
             CpuBackend.Instance.CrossEntropyBackward(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
 
     /// <inheritdoc/>
-    public override void MaxPool2d(Storage input, Storage output, Storage indices, in Pool2dGeometry geometry)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([input, output, indices], h => CpuBackend.Instance.MaxPool2d(h[0]!, h[1]!, h[2]!, in g));
-    }
-
-    /// <inheritdoc/>
-    public override void MaxPool2dBackward(Storage gradOutput, Storage indices, Storage gradInput, in Pool2dGeometry geometry)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([gradOutput, indices, gradInput], h => CpuBackend.Instance.MaxPool2dBackward(h[0]!, h[1]!, h[2]!, in g));
-    }
-
-    /// <inheritdoc/>
-    public override void AvgPool2d(Storage input, Storage output, in Pool2dGeometry geometry, bool countIncludePad, int divisorOverride)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([input, output], h => CpuBackend.Instance.AvgPool2d(h[0]!, h[1]!, in g, countIncludePad, divisorOverride));
-    }
-
-    /// <inheritdoc/>
-    public override void AvgPool2dBackward(Storage gradOutput, Storage gradInput, in Pool2dGeometry geometry, bool countIncludePad, int divisorOverride)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([gradOutput, gradInput], h => CpuBackend.Instance.AvgPool2dBackward(h[0]!, h[1]!, in g, countIncludePad, divisorOverride));
-    }
-
-    /// <inheritdoc/>
-    public override void AdaptiveAvgPool2d(Storage input, Storage output, in Pool2dGeometry geometry)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([input, output], h => CpuBackend.Instance.AdaptiveAvgPool2d(h[0]!, h[1]!, in g));
-    }
-
-    /// <inheritdoc/>
-    public override void AdaptiveAvgPool2dBackward(Storage gradOutput, Storage gradInput, in Pool2dGeometry geometry)
-    {
-        Pool2dGeometry g = geometry;
-        OnHost([gradOutput, gradInput], h => CpuBackend.Instance.AdaptiveAvgPool2dBackward(h[0]!, h[1]!, in g));
-    }
-
-    /// <inheritdoc/>
     public override void BatchNorm(Storage x, int batch, int channels, int spatial, Storage? weight, Storage? bias,
         Storage? runningMean, Storage? runningVar, bool training, double momentum, double eps,
         Storage y, Storage saveMean, Storage saveInvstd) =>
