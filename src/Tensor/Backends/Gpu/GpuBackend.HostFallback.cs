@@ -104,18 +104,6 @@ public abstract unsafe partial class GpuBackend
             CpuBackend.Instance.LayerNormBackward(h[0]!, h[1]!, h[2], h[3]!, h[4], rows, cols, rms, h[5], h[6], h[7]));
 
     /// <inheritdoc/>
-    public override void GroupNorm(Storage x, int batch, int channels, int spatial, int groups, Storage? weight, Storage? bias,
-        double eps, Storage y, Storage mean, Storage rstd) =>
-        OnHost([x, weight, bias, y, mean, rstd], h =>
-            CpuBackend.Instance.GroupNorm(h[0]!, batch, channels, spatial, groups, h[1], h[2], eps, h[3]!, h[4]!, h[5]!));
-
-    /// <inheritdoc/>
-    public override void GroupNormBackward(Storage x, Storage gradOutput, Storage mean, Storage rstd, Storage? weight,
-        int batch, int channels, int spatial, int groups, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
-        OnHost([x, gradOutput, mean, rstd, weight, gradInput, gradWeight, gradBias], h =>
-            CpuBackend.Instance.GroupNormBackward(h[0]!, h[1]!, h[2]!, h[3]!, h[4], batch, channels, spatial, groups, h[5], h[6], h[7]));
-
-    /// <inheritdoc/>
     public override void CrossEntropy(Storage logits, int outer, int classes, int inner, Storage target, Storage? weight,
         long ignoreIndex, double labelSmoothing, Storage loss, Storage logSumExp, Storage sampleWeight) =>
         OnHost([logits, target, weight, loss, logSumExp, sampleWeight], h =>
@@ -126,17 +114,4 @@ public abstract unsafe partial class GpuBackend
         long ignoreIndex, double labelSmoothing, Storage logSumExp, Storage gradLoss, Storage gradLogits) =>
         OnHost([logits, target, weight, logSumExp, gradLoss, gradLogits], h =>
             CpuBackend.Instance.CrossEntropyBackward(h[0]!, outer, classes, inner, h[1]!, h[2], ignoreIndex, labelSmoothing, h[3]!, h[4]!, h[5]!));
-
-    /// <inheritdoc/>
-    public override void BatchNorm(Storage x, int batch, int channels, int spatial, Storage? weight, Storage? bias,
-        Storage? runningMean, Storage? runningVar, bool training, double momentum, double eps,
-        Storage y, Storage saveMean, Storage saveInvstd) =>
-        OnHost([x, weight, bias, runningMean, runningVar, y, saveMean, saveInvstd], h =>
-            CpuBackend.Instance.BatchNorm(h[0]!, batch, channels, spatial, h[1], h[2], h[3], h[4], training, momentum, eps, h[5]!, h[6]!, h[7]!));
-
-    /// <inheritdoc/>
-    public override void BatchNormBackward(Storage x, Storage gradOutput, Storage saveMean, Storage saveInvstd, Storage? weight,
-        int batch, int channels, int spatial, bool training, Storage? gradInput, Storage? gradWeight, Storage? gradBias) =>
-        OnHost([x, gradOutput, saveMean, saveInvstd, weight, gradInput, gradWeight, gradBias], h =>
-            CpuBackend.Instance.BatchNormBackward(h[0]!, h[1]!, h[2]!, h[3]!, h[4], batch, channels, spatial, training, h[5], h[6], h[7]));
 }
