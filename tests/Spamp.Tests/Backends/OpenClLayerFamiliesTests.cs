@@ -20,7 +20,8 @@ public class OpenClLayerFamiliesTests
         Assert.That(clGrads, Has.Length.EqualTo(cpuGrads.Length));
         for (int i = 0; i < cpuGrads.Length; i++)
         {
-            double scale = cpuGrads[i].Max(Math.Abs) + 1e-12;
+            // At least 1e-2: the conv bias feeds batch norm, so its exact gradient is 0 and each backend returns rounding noise (~1e-8).
+            double scale = Math.Max(cpuGrads[i].Max(Math.Abs), 1e-2);
             for (int e = 0; e < cpuGrads[i].Length; e++)
             {
                 Assert.That(Math.Abs(clGrads[i][e] - cpuGrads[i][e]) / scale, Is.LessThan(1e-5), $"parameter {i} element {e}");

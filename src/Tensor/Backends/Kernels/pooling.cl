@@ -1,7 +1,16 @@
 // 2-d pooling of contiguous NCHW tensors of type T and its gradients: one work-item per output element forward, one
 // per input element backward. A backward work-item gathers the gradient of every window that covers its element,
 // in the order of the output elements, which is the order in which the CPU backend scatters them: results match
-// it exactly and need no atomics. Windows are clipped exactly as the CPU backend (and PyTorch) clip them.
+// it exactly and need no atomics. Windows are clipped exactly as the CPU backend (and PyTorch) clip them. The
+// backends pool floating-point tensors only; the file also compiles for integer T, like every family.
+
+#if IS_FLOAT
+#define T_ISNAN(x) isnan(x)
+#define T_LOWEST ((T)-INFINITY)
+#else
+#define T_ISNAN(x) 0
+#define T_LOWEST T_MIN
+#endif
 
 // Every size of the pooling (GpuBackend.PoolShape): planes = N * C.
 typedef struct
@@ -53,7 +62,7 @@ KERNEL void max_pool(PoolShape s, GLOBAL const T* x, GLOBAL T* y, GLOBAL i64* in
 
     GLOBAL const T* src = x + (size_t)plane * s.inHeight * s.inWidth;
     // PyTorch starts from -inf at the window's first tap and lets NaN win.
-    T best = (T)-INFINITY;
+    T best = T_LOWEST;
     int arg = h0 * s.inWidth + w0;
     for (int ih = h0; ih < h1; ih += s.dilationHeight)
     {
@@ -61,7 +70,7 @@ KERNEL void max_pool(PoolShape s, GLOBAL const T* x, GLOBAL T* y, GLOBAL i64* in
         {
             int index = ih * s.inWidth + iw;
             T v = src[index];
-            if (v > best || isnan(v))
+            if (v > best || T_ISNAN(v))
             {
                 best = v;
                 arg = index;
