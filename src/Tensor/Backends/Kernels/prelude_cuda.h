@@ -5,6 +5,7 @@ typedef unsigned short ushort;
 typedef unsigned int uint;
 typedef unsigned long long ulong;
 #define INFINITY __int_as_float(0x7f800000)
+#define NAN __int_as_float(0x7fffffff)
 #define KERNEL extern "C" __global__
 #define GLOBAL
 #define LOCAL __shared__
