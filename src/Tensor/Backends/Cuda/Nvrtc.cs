@@ -19,6 +19,8 @@ internal static unsafe partial class Nvrtc
     public static bool TryLoad(out string detail) => NativeLibraries.TryLoad(Lib, out detail);
 
     [LibraryImport(Lib)] public static partial int nvrtcVersion(int* major, int* minor);
+    [LibraryImport(Lib)] public static partial int nvrtcGetNumSupportedArchs(int* count);
+    [LibraryImport(Lib)] public static partial int nvrtcGetSupportedArchs(int* architectures);
     [LibraryImport(Lib)] public static partial int nvrtcCreateProgram(nint* program, byte* source, byte* name, int numHeaders, byte** headers, byte** includeNames);
     [LibraryImport(Lib)] public static partial int nvrtcDestroyProgram(nint* program);
     [LibraryImport(Lib)] public static partial int nvrtcCompileProgram(nint program, int numOptions, byte** options);
@@ -44,6 +46,29 @@ internal static unsafe partial class Nvrtc
         11 => "NVRTC_ERROR_INTERNAL_ERROR",
         _ => "NVRTC_ERROR_UNRECOGNIZED",
     };
+
+    /// <summary>NVRTC's version as "major.minor" (part of the PTX cache key: another compiler writes other PTX).</summary>
+    public static string Version()
+    {
+        int major, minor;
+        Check(nvrtcVersion(&major, &minor), "nvrtcVersion");
+        return $"{major}.{minor}";
+    }
+
+    /// <summary>The virtual architectures this NVRTC compiles for, as numbers (52, 60, ..., 90), ascending.</summary>
+    public static int[] SupportedArchitectures()
+    {
+        int count;
+        Check(nvrtcGetNumSupportedArchs(&count), "nvrtcGetNumSupportedArchs");
+        var architectures = new int[count];
+        fixed (int* a = architectures)
+        {
+            Check(nvrtcGetSupportedArchs(a), "nvrtcGetSupportedArchs");
+        }
+
+        Array.Sort(architectures);
+        return architectures;
+    }
 
     /// <summary>
     /// Compiles <paramref name="source"/> to PTX (NUL-terminated, ready for cuModuleLoadData). A
