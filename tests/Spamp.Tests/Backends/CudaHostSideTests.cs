@@ -97,9 +97,10 @@ public sealed unsafe class CudaHostSideTests
     }
 
     [Test]
-    public void TheCommandLineTargetsAVirtualArchitectureWithoutFusedMultiplyAdd()
+    public void TheCommandLineNamesTheTargetAndTurnsOffFusedMultiplyAdd()
     {
-        Assert.That(CudaCompileOptions.For(90), Is.EqualTo(new[] { "--gpu-architecture=compute_90", "-fmad=false" }));
+        Assert.That(CudaCompileOptions.For(new CudaTarget(90, MachineCode: true)), Is.EqualTo(new[] { "--gpu-architecture=sm_90", "-fmad=false" }));
+        Assert.That(CudaCompileOptions.For(new CudaTarget(80, MachineCode: false)), Is.EqualTo(new[] { "--gpu-architecture=compute_80", "-fmad=false" }));
     }
 
     [Test]
@@ -125,15 +126,16 @@ public sealed unsafe class CudaHostSideTests
     }
 
     [Test]
-    public void TheArchitectureIsTheDevicesOrTheNewestOlderOneNvrtcKnows()
+    public void KnownGpusGetMachineCodeAndNewerOnesThePtxOfTheNewestOlderArchitecture()
     {
         int[] nvrtc118 = [35, 37, 50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90];
-        Assert.That(CudaCompileOptions.Architecture(9, 0, nvrtc118), Is.EqualTo(90), "H100");
-        Assert.That(CudaCompileOptions.Architecture(8, 6, nvrtc118), Is.EqualTo(86));
-        Assert.That(CudaCompileOptions.Architecture(10, 0, nvrtc118), Is.EqualTo(90), "a GPU newer than this NVRTC gets compute_90 PTX, which its driver JIT-compiles");
-        Assert.That(CudaCompileOptions.Architecture(8, 8, [80, 86, 89]), Is.EqualTo(86));
-        var e = Assert.Throws<NotSupportedException>(() => CudaCompileOptions.Architecture(3, 0, [50, 52]));
-        Assert.That(e!.Message, Does.Contain("3.0").And.Contain("compute_50"));
+        Assert.That(CudaTarget.For(9, 0, nvrtc118), Is.EqualTo(new CudaTarget(90, MachineCode: true)), "H100");
+        Assert.That(CudaTarget.For(8, 6, nvrtc118), Is.EqualTo(new CudaTarget(86, MachineCode: true)));
+        Assert.That(CudaTarget.For(10, 0, nvrtc118), Is.EqualTo(new CudaTarget(90, MachineCode: false)), "a GPU newer than this NVRTC: compute_90 PTX, which its driver JIT-compiles");
+        Assert.That(CudaTarget.For(8, 8, [80, 86, 89]), Is.EqualTo(new CudaTarget(86, MachineCode: false)));
+        Assert.That(new CudaTarget(90, MachineCode: true).ToString(), Is.EqualTo("sm_90"));
+        var e = Assert.Throws<NotSupportedException>(() => CudaTarget.For(3, 0, [50, 52]));
+        Assert.That(e!.Message, Does.Contain("3.0").And.Contain("sm_50"));
     }
 
     [Test]

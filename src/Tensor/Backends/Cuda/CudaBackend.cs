@@ -9,15 +9,16 @@ namespace Spamp.Backends.Cuda;
 /// <summary>
 /// The backend of one NVIDIA GPU through the CUDA driver API. The primitives are
 /// <see cref="GpuBackend"/>'s; this class is the driver under them: the shared kernel sources of
-/// <c>Backends/Kernels</c> compiled as CUDA C by NVRTC per variant on first use (PTX cached in
-/// memory and on disk by <see cref="BinaryCache"/>), loaded as modules, and launched on one
+/// <c>Backends/Kernels</c> compiled as CUDA C by NVRTC per variant on first use (to machine code
+/// for this GPU, or PTX, see <see cref="CudaTarget"/>; cached on disk by <see cref="BinaryCache"/>),
+/// loaded as modules kept in memory, and launched on one
 /// non-blocking stream that is never waited for except to read values back.
 /// </summary>
 public sealed unsafe class CudaBackend : GpuBackend, IDisposable
 {
     private readonly CudaDevice _device;
     private readonly CudaAllocator _allocator;
-    private readonly int _architecture;
+    private readonly CudaTarget _target;
     private readonly string _nvrtcVersion;
     private readonly Dictionary<(string Family, int Variant), nint> _modules = [];
     private readonly Dictionary<(string Family, int Variant, string Kernel), CudaKernel> _kernels = [];
@@ -29,7 +30,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IDisposable
         _device = cuda;
         _allocator = new CudaAllocator(cuda);
         _nvrtcVersion = Nvrtc.Version();
-        _architecture = CudaCompileOptions.Architecture(cuda.ComputeMajor, cuda.ComputeMinor, Nvrtc.SupportedArchitectures());
+        _target = CudaTarget.For(cuda.ComputeMajor, cuda.ComputeMinor, Nvrtc.SupportedArchitectures());
     }
 
     /// <summary>
@@ -67,8 +68,8 @@ public sealed unsafe class CudaBackend : GpuBackend, IDisposable
     /// <inheritdoc/>
     public override CachingAllocator Allocator => _allocator;
 
-    /// <summary>The device, its compute capability, the driver, NVRTC and the architecture kernels are compiled for, for logs.</summary>
-    public string Description => $"{_device}, NVRTC {_nvrtcVersion}, kernels for compute_{_architecture}";
+    /// <summary>The device, its compute capability, the driver, NVRTC and what kernels are compiled for, for logs.</summary>
+    public string Description => $"{_device}, NVRTC {_nvrtcVersion}, kernels compiled for {_target}";
 
     /// <inheritdoc/>
     public override string DeviceName => _device.Name;
@@ -206,16 +207,15 @@ public sealed unsafe class CudaBackend : GpuBackend, IDisposable
         }
 
         string source = CudaCompileOptions.Program(Definitions(family, variant), KernelSource.For(KernelDialect.Cuda, family));
-        string[] options = CudaCompileOptions.For(_architecture);
+        string[] options = CudaCompileOptions.For(_target);
         string key = BinaryCache.Key(
             source, string.Join(' ', options),
             $"{_device.Name}|sm_{_device.ComputeMajor}{_device.ComputeMinor}",
             $"CUDA driver {_device.DriverVersion}|NVRTC {_nvrtcVersion}");
         module = 0;
-        // PTX is text the driver reads up to its NUL: a truncated file must not be handed over.
-        if (BinaryCache.TryRead(key) is { Length: > 0 } cached && cached[^1] == 0)
+        if (BinaryCache.TryRead(key) is { } cached)
         {
-            module = Load(cached, out _, out _);
+            module = Loadable(cached) ? Load(cached, out _, out _) : 0;
             if (module == 0)
             {
                 BinaryCache.Forget(key);
@@ -224,23 +224,29 @@ public sealed unsafe class CudaBackend : GpuBackend, IDisposable
 
         if (module == 0)
         {
-            byte[] ptx = Nvrtc.CompileToPtx(source, family + ".cu", options);
-            module = Load(ptx, out int result, out string log);
+            byte[] image = Nvrtc.Compile(source, family + ".cu", options, _target.MachineCode);
+            module = Load(image, out int result, out string log);
             if (module == 0)
             {
-                throw new CudaException(result, $"cuModuleLoadData({family}.cl for compute_{_architecture})", $"{DriverText(result)}{LoadHint(result)}\n{log}");
+                throw new CudaException(result, $"cuModuleLoadData({family}.cl for {_target})", $"{DriverText(result)}{LoadHint(result)}\n{log}");
             }
 
-            BinaryCache.Write(key, ptx);
+            BinaryCache.Write(key, image);
         }
 
         _modules[(family, variant)] = module;
         return module;
     }
 
-    // Loads NUL-terminated PTX (the driver JIT-compiles it for this GPU); 0 with the result and the
-    // assembler's log when the driver rejects it.
-    private static nint Load(byte[] ptx, out int result, out string log)
+    // A cached image fit to hand to the driver: an ELF cubin, or PTX, which the driver reads up to
+    // its NUL (a truncated file must not send it reading past the end).
+    private bool Loadable(byte[] image) => _target.MachineCode
+        ? image is [0x7F, (byte)'E', (byte)'L', (byte)'F', ..]
+        : image is [.., 0];
+
+    // Loads a cubin, or PTX the driver JIT-compiles for this GPU; 0 with the result and the driver's
+    // log when it rejects the image.
+    private static nint Load(byte[] image, out int result, out string log)
     {
         const int LogSize = 8192;
         byte* buffer = stackalloc byte[LogSize];
@@ -248,9 +254,9 @@ public sealed unsafe class CudaBackend : GpuBackend, IDisposable
         int* options = stackalloc int[2] { JitErrorLogBuffer, JitErrorLogBufferSizeBytes };
         void** values = stackalloc void*[2] { buffer, (void*)LogSize };
         nint module;
-        fixed (byte* image = ptx)
+        fixed (byte* pointer = image)
         {
-            result = cuModuleLoadDataEx(&module, image, 2, options, values);
+            result = cuModuleLoadDataEx(&module, pointer, 2, options, values);
         }
 
         log = Marshal.PtrToStringUTF8((nint)buffer) ?? "";

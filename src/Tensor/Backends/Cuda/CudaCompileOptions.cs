@@ -3,7 +3,7 @@ using System.Text;
 namespace Spamp.Backends.Cuda;
 
 /// <summary>
-/// How a kernel family variant is put to NVRTC: the command line (target virtual architecture, exact
+/// How a kernel family variant is put to NVRTC: the command line (target architecture, exact
 /// floating-point contraction) and the program text, which carries the variant's definitions.
 /// </summary>
 /// <remarks>
@@ -15,11 +15,11 @@ namespace Spamp.Backends.Cuda;
 internal static class CudaCompileOptions
 {
     /// <summary>
-    /// The options for <paramref name="architecture"/> (80 for compute_80). <c>-fmad=false</c> because
-    /// results must not depend on whether the compiler fuses a*b+c (the random stream's contract;
-    /// OpenCL gets the same from FP_CONTRACT OFF).
+    /// The options for <paramref name="target"/>. <c>-fmad=false</c> because results must not depend on
+    /// whether the compiler fuses a*b+c (the random stream's contract; OpenCL gets the same from
+    /// FP_CONTRACT OFF).
     /// </summary>
-    public static string[] For(int architecture) => [$"--gpu-architecture=compute_{architecture}", "-fmad=false"];
+    public static string[] For(CudaTarget target) => [target.Option, "-fmad=false"];
 
     /// <summary>
     /// The program NVRTC compiles: <paramref name="definitions"/> (<c>NAME=value</c>, or <c>NAME</c>,
@@ -37,32 +37,5 @@ internal static class CudaCompileOptions
         }
 
         return text.Append(source).ToString();
-    }
-
-    /// <summary>
-    /// The virtual architecture to compile for on a device of compute capability
-    /// <paramref name="major"/>.<paramref name="minor"/>: the device's own when this NVRTC knows it,
-    /// else the newest older one it knows (PTX is forward-compatible: the driver JIT-compiles
-    /// compute_90 PTX for a newer GPU). Throws when the device is older than anything NVRTC supports.
-    /// </summary>
-    /// <param name="major">Compute capability, major part.</param>
-    /// <param name="minor">Compute capability, minor part.</param>
-    /// <param name="supported">NVRTC's virtual architectures (see <see cref="Nvrtc.SupportedArchitectures"/>).</param>
-    public static int Architecture(int major, int minor, IReadOnlyList<int> supported)
-    {
-        int device = (major * 10) + minor;
-        int best = -1;
-        foreach (int architecture in supported)
-        {
-            if (architecture <= device && architecture > best)
-            {
-                best = architecture;
-            }
-        }
-
-        return best >= 0
-            ? best
-            : throw new NotSupportedException(
-                $"a GPU of compute capability {major}.{minor} is older than every architecture this NVRTC compiles for ({string.Join(", ", supported.Select(a => "compute_" + a))})");
     }
 }
