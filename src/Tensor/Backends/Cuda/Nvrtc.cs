@@ -72,6 +72,9 @@ internal static unsafe partial class Nvrtc
         return architectures;
     }
 
+    /// <summary>Compiles <paramref name="source"/> to NUL-terminated PTX for the virtual architecture in <paramref name="options"/> (see <see cref="Compile"/>).</summary>
+    public static byte[] CompileToPtx(string source, string name, IReadOnlyList<string> options) => Compile(source, name, options, cubin: false);
+
     /// <summary>
     /// Compiles <paramref name="source"/> to an image for cuModuleLoadData: NUL-terminated PTX for a
     /// virtual architecture (<c>--gpu-architecture=compute_XY</c>), or, with <paramref name="cubin"/>,

@@ -17,8 +17,9 @@ internal static class KernelVariants
 
     /// <summary>
     /// The variants of <paramref name="family"/> the primitives of <see cref="GpuBackend"/> can ask for:
-    /// the dtypes the CPU oracle computes that family in. A family not listed here is specialised for
-    /// every type <see cref="Definitions"/> knows, so a new file is covered before it is listed.
+    /// the dtypes the CPU oracle computes that family in. A family not listed here is taken to compute
+    /// in float32 and float64, as every layer and optimizer family does, so a new file is covered
+    /// before it is listed; one that computes in other types must be listed.
     /// </summary>
     public static IReadOnlyList<int> For(string family) => family switch
     {
@@ -26,9 +27,9 @@ internal static class KernelVariants
         "random" => [0],
         "cast" => AllSources,
         "indexing" => Accumulating,
+        "elementwise" => Generic,
         "reduce" => Numeric,
-        "matmul" or "softmax" => Floating,
-        _ => Generic,
+        _ => Floating,
     };
 
     /// <summary>

@@ -80,13 +80,6 @@ internal static partial class KernelSource
     [GeneratedRegex("^[ \\t]*#include[ \\t]+\"([^\"]+)\"[ \\t]*$", RegexOptions.Multiline)]
     private static partial Regex Include();
 
-    /// <summary>Every kernel family embedded in this assembly (the <c>*.cl</c> files, without the extension), sorted.</summary>
-    public static IReadOnlyList<string> Families() =>
-        [.. typeof(KernelSource).Assembly.GetManifestResourceNames()
-            .Where(r => r.StartsWith("Kernels/", StringComparison.Ordinal) && r.EndsWith(".cl", StringComparison.Ordinal))
-            .Select(r => r["Kernels/".Length..^".cl".Length])
-            .Order(StringComparer.Ordinal)];
-
     /// <summary>The text of an embedded kernel file.</summary>
     public static string Resource(string file)
     {
@@ -95,4 +88,11 @@ internal static partial class KernelSource
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }
+
+    /// <summary>Every kernel family embedded in this assembly (the <c>*.cl</c> files, without the extension), sorted.</summary>
+    public static IReadOnlyList<string> Families() =>
+        [.. typeof(KernelSource).Assembly.GetManifestResourceNames()
+            .Where(r => r.StartsWith("Kernels/", StringComparison.Ordinal) && r.EndsWith(".cl", StringComparison.Ordinal))
+            .Select(r => r["Kernels/".Length..^".cl".Length])
+            .Order(StringComparer.Ordinal)];
 }
