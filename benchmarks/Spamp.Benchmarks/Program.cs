@@ -27,6 +27,19 @@ public static class Program
             return;
         }
 
+        // `--gpu-matmul [device] [n...]` and `--gpu-train-step cnn|gpt [device] [steps]`: see GpuBench.
+        if (args.Length > 0 && args[0] == "--gpu-matmul")
+        {
+            GpuBench.MatMul(args.AsSpan(1));
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "--gpu-train-step")
+        {
+            GpuBench.TrainSteps(args.AsSpan(1));
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

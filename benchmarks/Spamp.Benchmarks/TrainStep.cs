@@ -47,7 +47,19 @@ internal static class TrainStep
     {
         string only = args.Length > 0 ? args[0] : "";
         int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
-        const int Skip = 10;
+        Run(only, steps, Device.Cpu, synchronize: () => { }, report: null);
+    }
+
+    /// <summary>
+    /// Times <paramref name="steps"/> steps of every case whose name contains <paramref name="only"/>
+    /// on <paramref name="device"/>; each step ends with <paramref name="synchronize"/> before the clock
+    /// stops (a GPU queues work and returns). Prints a table row per case and hands the statistics
+    /// (name, median, min, max ms, final loss) to <paramref name="report"/>.
+    /// </summary>
+    public static void Run(string only, int steps, Device device, Action synchronize, Action<string, double, double, double, double>? report)
+    {
+        // Statistics over the steps after ten warm-up steps, as the peer script; shorter runs keep them all.
+        int skip = steps > 10 ? 10 : 0;
         Console.WriteLine($"{"model",-34} {"ms_med",8} {"ms_min",8} {"ms_max",8} {"final_loss",10}");
         foreach (Case c in Cases)
         {
@@ -58,8 +70,10 @@ internal static class TrainStep
 
             var generator = new Generator(0);
             using Module model = c.Model(generator);
+            model.To(device);
             Optimizer optimizer = c.Optimizer(model);
-            var (input, target) = c.Batch(generator);
+            var (hostInput, hostTarget) = c.Batch(generator);
+            Tensor input = hostInput.To(device), target = hostTarget.To(device);
             var times = new List<double>();
             double loss = 0;
             for (int step = 0; step < steps; step++)
@@ -72,6 +86,7 @@ internal static class TrainStep
                     Variable l = Functional.CrossEntropy(logits, target);
                     l.Backward();
                     optimizer.Step();
+                    synchronize();
                     if (step == steps - 1)
                     {
                         loss = l.Data.ItemAsDouble();
@@ -82,10 +97,14 @@ internal static class TrainStep
             }
 
             optimizer.ZeroGrad();
-            input.Dispose();
-            target.Dispose();
-            List<double> timed = [.. times.Skip(Skip).Order()];
+            foreach (Tensor t in new[] { input, target, hostInput, hostTarget }.Distinct())
+            {
+                t.Dispose();
+            }
+
+            List<double> timed = [.. times.Skip(skip).Order()];
             Console.WriteLine($"{c.Name,-34} {timed[timed.Count / 2],8:F2} {timed[0],8:F2} {timed[^1],8:F2} {loss,10:F4}");
+            report?.Invoke(c.Name, timed[timed.Count / 2], timed[0], timed[^1], loss);
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class Gpt : Module
         return RunForward(() =>
         {
             int t = idx.Shape[1];
-            using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64);
+            using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64, idx.Device);
             Variable x = Transformer.Wte.Forward(idx) + Transformer.Wpe.Forward(positions);
             x = Transformer.H.Forward(Transformer.Drop.Forward(x));
             x = Transformer.LnF.Forward(x);

@@ -19,7 +19,7 @@ public static class BackendRegistry
     private static readonly Dictionary<DeviceKind, Func<int, (Backend? Backend, string Reason)>> Factories = new()
     {
         [DeviceKind.OpenCl] = OpenClBackend.Create,
-        [DeviceKind.Cuda] = CudaProbe.Create,
+        [DeviceKind.Cuda] = CudaBackend.Create,
     };
 
     /// <summary>Registers a factory that creates the backend of device index N of <paramref name="kind"/>, or says why it cannot.</summary>

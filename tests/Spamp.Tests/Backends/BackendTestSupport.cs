@@ -8,19 +8,66 @@ namespace Spamp.Tests.Backends;
 
 /// <summary>
 /// The backends the backend-level tests run against: the CPU backend, and every GPU device that is
-/// available here (OpenCL device 0, e.g. PoCL on CI; CUDA once its backend runs kernels). Each
-/// inherits every test, with the same naive double-precision references.
+/// available here (OpenCL devices, e.g. PoCL on CI; CUDA devices on a machine with an NVIDIA driver
+/// and NVRTC). Each inherits every test, with the same naive double-precision references.
 /// </summary>
 public static class BackendSource
 {
+    /// <summary>The GPU kinds, each tried from device 0 up.</summary>
+    private static readonly DeviceKind[] GpuKinds = [DeviceKind.OpenCl, DeviceKind.Cuda];
+
+    /// <summary>The CPU backend and the backend of every available GPU device, named "cpu", "opencl", "cuda:1", ...</summary>
     public static IEnumerable Backends()
     {
         yield return new TestFixtureData(CpuBackend.Instance).SetArgDisplayNames("cpu");
-        if (Device.IsAvailable(DeviceKind.OpenCl, out _))
+        foreach (Device device in AvailableGpuDevices())
         {
-            yield return new TestFixtureData(BackendRegistry.For(Device.OpenCl(0))).SetArgDisplayNames("opencl");
+            yield return new TestFixtureData(BackendRegistry.For(device)).SetArgDisplayNames(Name(device));
         }
     }
+
+    /// <summary>
+    /// Device 0 of every GPU kind, available or not (a fixture on an absent device is ignored with the
+    /// reason, so a run shows what was skipped and why), and every further available device.
+    /// </summary>
+    public static IEnumerable GpuDevices()
+    {
+        var devices = GpuKinds.Select(kind => Of(kind, 0)).Union(AvailableGpuDevices());
+        foreach (Device device in devices)
+        {
+            yield return new TestFixtureData(device).SetArgDisplayNames(Name(device));
+        }
+    }
+
+    /// <summary>The backend of <paramref name="device"/>, or null with the registry's reason.</summary>
+    public static Backend? TryBackend(Device device, out string reason)
+    {
+        try
+        {
+            reason = "";
+            return BackendRegistry.For(device);
+        }
+        catch (DeviceMismatchException e)
+        {
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    private static IEnumerable<Device> AvailableGpuDevices()
+    {
+        foreach (DeviceKind kind in GpuKinds)
+        {
+            for (int index = 0; TryBackend(Of(kind, index), out _) is not null; index++)
+            {
+                yield return Of(kind, index);
+            }
+        }
+    }
+
+    private static Device Of(DeviceKind kind, int index) => kind == DeviceKind.Cuda ? Device.Cuda(index) : Device.OpenCl(index);
+
+    private static string Name(Device device) => device.Index == 0 ? device.Kind.ToString().ToLowerInvariant() : device.ToString();
 }
 
 /// <summary>A view to test a primitive on: its layout and the storage size it needs.</summary>

@@ -22,6 +22,18 @@ internal static unsafe partial class CudaDriver
     /// <summary>CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR.</summary>
     public const int AttributeComputeCapabilityMinor = 76;
 
+    /// <summary>CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK.</summary>
+    public const int AttributeMaxThreadsPerBlock = 1;
+
+    /// <summary>CU_STREAM_NON_BLOCKING: the stream does not wait for (or block) the legacy default stream.</summary>
+    public const uint StreamNonBlocking = 1;
+
+    /// <summary>CU_JIT_ERROR_LOG_BUFFER: where cuModuleLoadDataEx writes the PTX assembler's errors.</summary>
+    public const int JitErrorLogBuffer = 5;
+
+    /// <summary>CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES: that buffer's size (passed as the option's pointer value).</summary>
+    public const int JitErrorLogBufferSizeBytes = 6;
+
     /// <summary>CUDA_ERROR_OUT_OF_MEMORY: the one failure an allocator turns into "try again after emptying the cache".</summary>
     public const int ErrorOutOfMemory = 2;
 
@@ -43,6 +55,9 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Lib, EntryPoint = "cuMemcpyHtoDAsync_v2")] public static partial int cuMemcpyHtoDAsync(ulong dst, void* src, nuint bytes, nint stream);
     [LibraryImport(Lib, EntryPoint = "cuMemcpyDtoHAsync_v2")] public static partial int cuMemcpyDtoHAsync(void* dst, ulong src, nuint bytes, nint stream);
     [LibraryImport(Lib, EntryPoint = "cuMemcpyDtoDAsync_v2")] public static partial int cuMemcpyDtoDAsync(ulong dst, ulong src, nuint bytes, nint stream);
+    [LibraryImport(Lib)] public static partial int cuMemsetD8Async(ulong dst, byte value, nuint count, nint stream);
+    [LibraryImport(Lib)] public static partial int cuMemsetD16Async(ulong dst, ushort value, nuint count, nint stream);
+    [LibraryImport(Lib)] public static partial int cuMemsetD32Async(ulong dst, uint value, nuint count, nint stream);
     [LibraryImport(Lib)] public static partial int cuStreamCreate(nint* stream, uint flags);
     [LibraryImport(Lib, EntryPoint = "cuStreamDestroy_v2")] public static partial int cuStreamDestroy(nint stream);
     [LibraryImport(Lib)] public static partial int cuStreamSynchronize(nint stream);
@@ -51,6 +66,7 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Lib)] public static partial int cuEventSynchronize(nint evt);
     [LibraryImport(Lib, EntryPoint = "cuEventDestroy_v2")] public static partial int cuEventDestroy(nint evt);
     [LibraryImport(Lib)] public static partial int cuModuleLoadData(nint* module, void* image);
+    [LibraryImport(Lib)] public static partial int cuModuleLoadDataEx(nint* module, void* image, uint numOptions, int* options, void** optionValues);
     [LibraryImport(Lib)] public static partial int cuModuleUnload(nint module);
     [LibraryImport(Lib)] public static partial int cuModuleGetFunction(nint* function, nint module, byte* name);
     [LibraryImport(Lib)]

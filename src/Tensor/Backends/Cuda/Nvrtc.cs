@@ -5,7 +5,7 @@ using Spamp.Backends.Native;
 namespace Spamp.Backends.Cuda;
 
 /// <summary>
-/// NVRTC, the CUDA run-time compiler (CUDA C source to PTX), as blittable <c>[LibraryImport]</c>
+/// NVRTC, the CUDA run-time compiler (CUDA C source to PTX or machine code), as blittable <c>[LibraryImport]</c>
 /// declarations. Any installed major version is accepted (see <see cref="NativeLibraries.Candidates"/>).
 /// </summary>
 internal static unsafe partial class Nvrtc
@@ -19,11 +19,15 @@ internal static unsafe partial class Nvrtc
     public static bool TryLoad(out string detail) => NativeLibraries.TryLoad(Lib, out detail);
 
     [LibraryImport(Lib)] public static partial int nvrtcVersion(int* major, int* minor);
+    [LibraryImport(Lib)] public static partial int nvrtcGetNumSupportedArchs(int* count);
+    [LibraryImport(Lib)] public static partial int nvrtcGetSupportedArchs(int* architectures);
     [LibraryImport(Lib)] public static partial int nvrtcCreateProgram(nint* program, byte* source, byte* name, int numHeaders, byte** headers, byte** includeNames);
     [LibraryImport(Lib)] public static partial int nvrtcDestroyProgram(nint* program);
     [LibraryImport(Lib)] public static partial int nvrtcCompileProgram(nint program, int numOptions, byte** options);
     [LibraryImport(Lib)] public static partial int nvrtcGetPTXSize(nint program, nuint* size);
     [LibraryImport(Lib)] public static partial int nvrtcGetPTX(nint program, byte* ptx);
+    [LibraryImport(Lib)] public static partial int nvrtcGetCUBINSize(nint program, nuint* size);
+    [LibraryImport(Lib)] public static partial int nvrtcGetCUBIN(nint program, byte* cubin);
     [LibraryImport(Lib)] public static partial int nvrtcGetProgramLogSize(nint program, nuint* size);
     [LibraryImport(Lib)] public static partial int nvrtcGetProgramLog(nint program, byte* log);
 
@@ -45,11 +49,39 @@ internal static unsafe partial class Nvrtc
         _ => "NVRTC_ERROR_UNRECOGNIZED",
     };
 
+    /// <summary>NVRTC's version as "major.minor" (part of the PTX cache key: another compiler writes other PTX).</summary>
+    public static string Version()
+    {
+        int major, minor;
+        Check(nvrtcVersion(&major, &minor), "nvrtcVersion");
+        return $"{major}.{minor}";
+    }
+
+    /// <summary>The virtual architectures this NVRTC compiles for, as numbers (52, 60, ..., 90), ascending.</summary>
+    public static int[] SupportedArchitectures()
+    {
+        int count;
+        Check(nvrtcGetNumSupportedArchs(&count), "nvrtcGetNumSupportedArchs");
+        var architectures = new int[count];
+        fixed (int* a = architectures)
+        {
+            Check(nvrtcGetSupportedArchs(a), "nvrtcGetSupportedArchs");
+        }
+
+        Array.Sort(architectures);
+        return architectures;
+    }
+
+    /// <summary>Compiles <paramref name="source"/> to NUL-terminated PTX for the virtual architecture in <paramref name="options"/> (see <see cref="Compile"/>).</summary>
+    public static byte[] CompileToPtx(string source, string name, IReadOnlyList<string> options) => Compile(source, name, options, cubin: false);
+
     /// <summary>
-    /// Compiles <paramref name="source"/> to PTX (NUL-terminated, ready for cuModuleLoadData). A
-    /// failed compilation throws a <see cref="CudaException"/> whose message holds the full log.
+    /// Compiles <paramref name="source"/> to an image for cuModuleLoadData: NUL-terminated PTX for a
+    /// virtual architecture (<c>--gpu-architecture=compute_XY</c>), or, with <paramref name="cubin"/>,
+    /// machine code for a real one (<c>sm_XY</c>). A failed compilation throws a
+    /// <see cref="CudaException"/> whose message holds the full log.
     /// </summary>
-    public static byte[] CompileToPtx(string source, string name, IReadOnlyList<string> options)
+    public static byte[] Compile(string source, string name, IReadOnlyList<string> options, bool cubin)
     {
         byte[] src = Utf8Z(source), programName = Utf8Z(name);
         byte[][] opts = [.. options.Select(Utf8Z)];
@@ -81,14 +113,14 @@ internal static unsafe partial class Nvrtc
             }
 
             nuint size;
-            Check(nvrtcGetPTXSize(program, &size), "nvrtcGetPTXSize");
-            var ptx = new byte[(int)size];
-            fixed (byte* p = ptx)
+            Check(cubin ? nvrtcGetCUBINSize(program, &size) : nvrtcGetPTXSize(program, &size), cubin ? "nvrtcGetCUBINSize" : "nvrtcGetPTXSize");
+            var image = new byte[(int)size];
+            fixed (byte* p = image)
             {
-                Check(nvrtcGetPTX(program, p), "nvrtcGetPTX");
+                Check(cubin ? nvrtcGetCUBIN(program, p) : nvrtcGetPTX(program, p), cubin ? "nvrtcGetCUBIN" : "nvrtcGetPTX");
             }
 
-            return ptx;
+            return image;
         }
         finally
         {

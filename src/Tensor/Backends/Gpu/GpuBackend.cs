@@ -68,48 +68,9 @@ public abstract unsafe partial class GpuBackend : Backend
 
     // ---- kernel specialisation -----------------------------------------------------------------
 
-    /// <summary>
-    /// The preprocessor definitions that specialise <paramref name="family"/> for <paramref name="variant"/>,
-    /// as <c>NAME=value</c> or <c>NAME</c>: the element type <c>T</c> (or <c>E</c>, the element width of
-    /// the type-blind data family), and <c>SCALAR</c>, the type host scalars arrive in.
-    /// </summary>
-    private protected string[] Definitions(string family, int variant)
-    {
-        string[] scalar = SupportsFloat64 ? ["SPAMP_FP64", "SCALAR=double"] : ["SCALAR=float"];
-        string[] types = family switch
-        {
-            "data" => [variant switch { 1 => "E=uchar", 2 => "E=ushort", 4 => "E=uint", _ => "E=ulong" }],
-            "random" => [],
-            "cast" => [$"SRC_KIND={variant}"],
-            "indexing" => IndexingDefinitions((DType)variant),
-            "select" => [.. TypeDefinitions((DType)variant), $"T_SIZE={((DType)variant).SizeOf()}"],
-            _ => TypeDefinitions((DType)variant),
-        };
-        return [.. scalar, .. types];
-    }
-
-    private string[] TypeDefinitions(DType dtype) => dtype switch
-    {
-        DType.Float32 => ["T=float", "IS_FLOAT=1"],
-        DType.Float64 when SupportsFloat64 => ["T=double", "IS_FLOAT=1"],
-        DType.Float64 => throw new NotSupportedException($"float64: device {DeviceName} has no double precision"),
-        DType.Int32 => ["T=int", "IS_FLOAT=0", "T_MIN=(-2147483647-1)", "T_MAX=2147483647"],
-        DType.Int64 => ["T=i64", "IS_FLOAT=0", "T_MIN=(-9223372036854775807L-1)", "T_MAX=9223372036854775807L"],
-        DType.Bool => ["T=uchar", "IS_FLOAT=0", "T_MIN=0", "T_MAX=1"],
-        _ => throw new NotSupportedException($"{dtype.Name()}: the GPU backends compute only float32, float64, int32, int64 and bool (half types are computed in float32 by the Tensor API)"),
-    };
-
-    // The accumulating index kernels keep sums of bfloat16 in float and combine bools with "or".
-    private static string[] IndexingDefinitions(DType dtype) => dtype switch
-    {
-        DType.Float32 => ["S=float", "A=float"],
-        DType.Float64 => ["S=double", "A=double"],
-        DType.Int32 => ["S=int", "A=int"],
-        DType.Int64 => ["S=i64", "A=i64"],
-        DType.BFloat16 => ["S=ushort", "A=float", "S_BF16"],
-        DType.Bool => ["S=uchar", "A=int", "S_BOOL"],
-        _ => throw new NotSupportedException($"{dtype.Name()}: accumulating index operations take float32, float64, int32, int64, bfloat16 or bool"),
-    };
+    /// <summary>The preprocessor definitions that specialise <paramref name="family"/> for <paramref name="variant"/> on this device (see <see cref="KernelVariants.Definitions"/>).</summary>
+    private protected string[] Definitions(string family, int variant) =>
+        KernelVariants.Definitions(family, variant, SupportsFloat64, DeviceName);
 
     // ---- helpers -------------------------------------------------------------------------------
 

@@ -88,4 +88,11 @@ internal static partial class KernelSource
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }
+
+    /// <summary>Every kernel family embedded in this assembly (the <c>*.cl</c> files, without the extension), sorted.</summary>
+    public static IReadOnlyList<string> Families() =>
+        [.. typeof(KernelSource).Assembly.GetManifestResourceNames()
+            .Where(r => r.StartsWith("Kernels/", StringComparison.Ordinal) && r.EndsWith(".cl", StringComparison.Ordinal))
+            .Select(r => r["Kernels/".Length..^".cl".Length])
+            .Order(StringComparer.Ordinal)];
 }

@@ -24,7 +24,6 @@ typedef unsigned long long ulong;
 #define AS_INT_BITS(f) __float_as_int(f)
 #define AS_FLOAT_BITS(i) __int_as_float(i)
 #define AS_UINT64_BITS(d) ((ulong)__double_as_longlong(d))
-#define NEXT_DOWN(x) nextafter((x), -INFINITY)
 typedef long long i64;
 // OpenCL's half-precision and saturating conversions, from the PTX cvt instructions (no cuda_fp16.h needed).
 typedef unsigned short half;
@@ -35,4 +34,9 @@ DEVICE int convert_int_sat_rtz(float x) { return isnan(x) ? 0 : __float2int_rz(x
 DEVICE int convert_int_sat_rtz(double x) { return isnan(x) ? 0 : __double2int_rz(x); }
 DEVICE i64 convert_long_sat_rtz(float x) { return isnan(x) ? 0 : __float2ll_rz(x); }
 DEVICE i64 convert_long_sat_rtz(double x) { return isnan(x) ? 0 : __double2ll_rz(x); }
+// The next value below x in x's own type (nextafter's float and double overloads would be ambiguous with
+// a double x and a float infinity).
+DEVICE float next_down(float x) { return nextafterf(x, -INFINITY); }
+DEVICE double next_down(double x) { return nextafter(x, -(double)INFINITY); }
+#define NEXT_DOWN(x) next_down(x)
 typedef struct { int v[8]; } Dims;

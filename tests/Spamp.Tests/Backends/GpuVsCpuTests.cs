@@ -1,18 +1,20 @@
 using NUnit.Framework;
 using Spamp.Backends;
 using Spamp.Backends.Cpu;
-using Spamp.Backends.OpenCl;
 using Spamp.Memory;
 using static Spamp.Tests.Backends.BackendTestSupport;
 
 namespace Spamp.Tests.Backends;
 
 /// <summary>
-/// The OpenCL kernels against the CPU backend (the reference oracle) on random shapes: odd sizes,
-/// ranks 1 to 4, contiguous, sliced, permuted and broadcast views. Runs on every machine with an
-/// OpenCL device (PoCL on CI); elsewhere the fixture is ignored with the reason.
+/// The GPU kernels against the CPU backend (the reference oracle) on random shapes: odd sizes,
+/// ranks 1 to 4, contiguous, sliced, permuted and broadcast views. One fixture per GPU device
+/// (<see cref="BackendSource.GpuDevices"/>): OpenCL on every machine with a driver (PoCL on CI),
+/// CUDA where the NVIDIA driver and NVRTC are installed; an absent device's fixture is ignored
+/// with the reason.
 /// </summary>
-public sealed class OpenClVsCpuTests
+[TestFixtureSource(typeof(BackendSource), nameof(BackendSource.GpuDevices))]
+public sealed class GpuVsCpuTests(Device device)
 {
     private const int Rounds = 12;
     private readonly System.Random _random = new(20261122);
@@ -22,12 +24,11 @@ public sealed class OpenClVsCpuTests
     [OneTimeSetUp]
     public void FindDevice()
     {
-        if (!Device.IsAvailable(DeviceKind.OpenCl, out string reason))
+        _gpu = BackendSource.TryBackend(device, out string reason)!;
+        if (_gpu is null)
         {
-            Assert.Ignore($"no OpenCL device: {reason}");
+            Assert.Ignore(reason);
         }
-
-        _gpu = BackendRegistry.For(Device.OpenCl(0));
     }
 
     private int[] RandomShape(int maxRank = 4)
