@@ -120,7 +120,7 @@ internal sealed record Options : ExampleOptions
         Methods = ["spamp"];
         Steps = 1000;
         BatchSize = 64;
-        LearningRate = 1e-3;
+        LearningRate = 5e-3;
     }
 
     public int Layers { get; init; } = 2;

@@ -121,7 +121,7 @@ internal sealed record Options : ExampleOptions
         Methods = ["spamp"];
         Steps = 500;
         BatchSize = 16;
-        LearningRate = 2e-3;
+        LearningRate = 1e-3;
     }
 
     public int Layers { get; init; } = 2;
