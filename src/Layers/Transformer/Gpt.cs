@@ -70,20 +70,33 @@ public sealed class Gpt : Module
     /// <summary>Logits [B, T, vocab] for the Int64 token ids <paramref name="idx"/> [B, T] (T at most block_size).</summary>
     public Variable Forward(Tensor idx)
     {
+        CheckIds(idx);
+        return RunForward(() => Logits(idx));
+    }
+
+    /// <summary>The logits of the token ids in <paramref name="input"/>'s data, so a generic training loop can call <see cref="Module.Forward(Variable)"/>.</summary>
+    protected override Variable ForwardCore(Variable input)
+    {
+        CheckIds(input.Data);
+        return Logits(input.Data);
+    }
+
+    private void CheckIds(Tensor idx)
+    {
         ArgumentNullException.ThrowIfNull(idx);
         if (idx.Rank != 2 || idx.Shape[1] > Config.BlockSize)
         {
             throw new ShapeMismatchException($"gpt: idx must be [B, T] with T <= block_size {Config.BlockSize}, got {idx.Shape}", nameof(idx));
         }
+    }
 
-        return RunForward(() =>
-        {
-            int t = idx.Shape[1];
-            using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64, idx.Device);
-            Variable x = Transformer.Wte.Forward(idx) + Transformer.Wpe.Forward(positions);
-            x = Transformer.H.Forward(Transformer.Drop.Forward(x));
-            x = Transformer.LnF.Forward(x);
-            return LmHead is null ? Functional.Linear(x, Transformer.Wte.Weight) : LmHead.Forward(x);
-        });
+    private Variable Logits(Tensor idx)
+    {
+        int t = idx.Shape[1];
+        using Tensor positions = Tensor.Arange(0, t, 1, DType.Int64, idx.Device);
+        Variable x = Transformer.Wte.Forward(idx) + Transformer.Wpe.Forward(positions);
+        x = Transformer.H.Forward(Transformer.Drop.Forward(x));
+        x = Transformer.LnF.Forward(x);
+        return LmHead is null ? Functional.Linear(x, Transformer.Wte.Weight) : LmHead.Forward(x);
     }
 }

@@ -73,6 +73,19 @@ public class TransformerModuleTests
     }
 
     [Test]
+    public void GptTakesItsTokenIdsThroughTheSingleInputForward()
+    {
+        // A generic loop (the examples' Trainer) calls Module.Forward(Variable) with the id batch as data.
+        using var scope = TensorScope.Begin();
+        using var model = new Gpt(new GptConfig { BlockSize = 8, VocabSize = 11, NLayer = 1, NHead = 2, NEmbd = 8 }, new Generator(3));
+        using Tensor ids = Tensor.From<long>([1, 4, 2, 9, 0, 10], [2, 3]);
+        float[] direct = model.Forward(ids).Data.ToArray<float>();
+        Module generic = model;
+        Assert.That(generic.Forward(new Variable(ids)).Data.ToArray<float>(), Is.EqualTo(direct));
+        Assert.That(() => generic.Forward(new Variable(Tensor.Zeros([2, 9], DType.Int64))), Throws.TypeOf<ShapeMismatchException>(), "longer than block_size");
+    }
+
+    [Test]
     public void CharGptTrainsForAFewStepsOfPlainSgd()
     {
         // The character model of the brief: 4 layers, d_model 256, 4 heads, context 128, batch 2.
