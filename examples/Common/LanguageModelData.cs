@@ -74,9 +74,8 @@ public sealed class LanguageModelData : IDisposable
     /// The training loss of a batch of windows: cross-entropy of logits [B, T, V] against targets [B, T],
     /// averaged over all B*T tokens (the logits are seen as B*T rows of V classes).
     /// </summary>
-    public static Variable NextTokenLoss(CrossEntropyLoss loss, Variable logits, Tensor targets)
+    public static Variable NextTokenLoss(Variable logits, Tensor targets)
     {
-        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
         if (logits.Rank != 3 || targets.Rank != 2)
@@ -86,7 +85,7 @@ public sealed class LanguageModelData : IDisposable
 
         int rows = logits.Shape[0] * logits.Shape[1];
         using Tensor flatTargets = targets.Reshape(rows);
-        return loss.Forward(logits.Reshape(rows, logits.Shape[2]), flatTargets);
+        return Functional.CrossEntropy(logits.Reshape(rows, logits.Shape[2]), flatTargets);
     }
 
     /// <summary>Disposes both sets of windows.</summary>

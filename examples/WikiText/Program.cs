@@ -84,13 +84,12 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine();
 
 var comparison = new MethodComparison();
-using var crossEntropy = new CrossEntropyLoss();
 foreach (string method in options.Methods)
 {
     // The trainer's seed gives every method the same window order.
     using Gpt model = BuildModel();
     Optimizer optimizer = MethodFactory.Create(method, model.Parameters(), options.LearningRate, options.WeightDecay, totalSteps);
-    var trainer = new Trainer(model, optimizer, (logits, targets) => LanguageModelData.NextTokenLoss(crossEntropy, logits, targets),
+    var trainer = new Trainer(model, optimizer, (logits, targets) => LanguageModelData.NextTokenLoss(logits, targets),
         trainerOptions with { Name = method, TelemetryPath = options.TelemetryPathFor(method) }, new TokenAccuracy());
     TrainingResult result = trainer.Fit(data.Train, data.Evaluation);
     comparison.Add(method, result);

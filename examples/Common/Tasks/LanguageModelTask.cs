@@ -26,11 +26,8 @@ public abstract class LanguageModelTask : TrainingTask
     /// <inheritdoc/>
     public override Variable Loss(Variable output, Tensor targets)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(targets);
-
         // Logits [B, T, V] against targets [B, T]: every position is one classification.
-        return Functional.CrossEntropy(output.Reshape(-1, Config.VocabSize), targets.Reshape(-1));
+        return LanguageModelData.NextTokenLoss(output, targets);
     }
 
     /// <summary>The GPT's shape in words, for <see cref="TrainingTask.Description"/>.</summary>

@@ -57,10 +57,9 @@ public class LanguageModelDataTests
         using var scope = TensorScope.Begin();
         float[] logits = [1, 2, 0, -1, 0.5f, 3, 2, 2, 2, 0, 0, 1];
         long[] targets = [1, 2, 0, 2];
-        using var crossEntropy = new CrossEntropyLoss();
-        Variable loss = LanguageModelData.NextTokenLoss(crossEntropy, new Variable(Tensor.From(logits, 2, 2, 3)), Tensor.From(targets, 2, 2));
+        Variable loss = LanguageModelData.NextTokenLoss(new Variable(Tensor.From(logits, 2, 2, 3)), Tensor.From(targets, 2, 2));
         Assert.That(loss.Data.ItemAsDouble(), Is.EqualTo(MeanNll(logits, targets, 3)).Within(1e-6));
-        Assert.That(() => LanguageModelData.NextTokenLoss(crossEntropy, new Variable(Tensor.From(logits, 4, 3)), Tensor.From(targets, 2, 2)),
+        Assert.That(() => LanguageModelData.NextTokenLoss(new Variable(Tensor.From(logits, 4, 3)), Tensor.From(targets, 2, 2)),
             Throws.TypeOf<ShapeMismatchException>());
     }
 
@@ -80,9 +79,8 @@ public class LanguageModelDataTests
 
         using Tensor tokens = Tensor.From(stream, stream.Length);
         using TensorDataset windows = TensorDataset.LanguageModelWindows(tokens, T);
-        using var crossEntropy = new CrossEntropyLoss();
         var trainer = new Trainer(model, MethodFactory.Create("none", model.Parameters(), 1e-3, 0, 1),
-            (logits, targets) => LanguageModelData.NextTokenLoss(crossEntropy, logits, targets),
+            (logits, targets) => LanguageModelData.NextTokenLoss(logits, targets),
             new TrainerOptions { EvalBatchSize = 3, Progress = ProgressMode.None }, new TokenAccuracy());
 
         // 5 windows in batches of 3 and 2: the trainer must weight the batches by their size.
